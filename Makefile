@@ -1,0 +1,121 @@
+# cairn — build, run and test. See README.md.
+#
+#   make deps    install the Debian packages cairn needs (idempotent; apt-get update only when
+#                something is missing; sudo when not root)
+#   make         build build/cairnd
+#   make run     deps + build + start cairnd in the foreground on the built-in default config
+#   make check   the whole test suite: unit (cmocka) + integration (pytest), then the same
+#                again under AddressSanitizer + UBSan, plus a warning-free clang build
+#   make bench   benchmarks (dnsperf against cairnd and Unbound)
+#   make install PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+SYSCONFDIR ?= /etc
+BUILD ?= build
+CC ?= cc
+# Python tests run with Debian's interpreter: the python3 first on PATH on some machines is
+# another build without Debian's python3-pytest and python3-dnspython modules.
+PYTHON ?= /usr/bin/python3
+
+DEB_PACKAGES = libuv1-dev libldns-dev libssl-dev libyaml-dev pkg-config libcmocka-dev \
+	python3-pytest python3-dnspython bind9-dnsutils nsd ldnsutils dnsperf clang
+
+PKGS = libuv ldns yaml-0.1 openssl
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+ifeq ($(SAN),1)
+OPT = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDSAN = -fsanitize=address,undefined
+else
+OPT = -O2 -g
+LDSAN =
+endif
+CPPFLAGS += -I. -D_GNU_SOURCE
+CFLAGS += -std=c11 $(WARN) $(OPT) $(PKG_CFLAGS) -MMD -MP
+LDFLAGS += $(LDSAN)
+
+LIB_SRCS = $(wildcard lib/*.c lib/*/*.c)
+DAEMON_SRCS = $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+
+LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps run check check-build unit lab clang-build bench install clean conf lab-help
+all: $(BUILD)/cairnd
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+		echo "installing:$$missing"; \
+		$$SUDO apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q \
+			--no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libcairn.a: $(LIB_OBJS)
+	ar rcs $@ $^
+
+$(BUILD)/cairnd: $(BUILD)/daemon/main.o $(DAEMON_OBJS) $(BUILD)/libcairn.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJS) $(BUILD)/libcairn.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_OBJS) $(BUILD)/libcairn.a \
+		$(PKG_LIBS) $(CMOCKA_LIBS)
+
+run: deps all
+	./$(BUILD)/cairnd
+
+# conf/cairnd.yaml is generated from the option table; the tests check it is current.
+conf: all
+	./$(BUILD)/cairnd --print-default-config > conf/cairnd.yaml
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; \
+		CAIRN_SRCDIR=$(CURDIR) ./$$t; done
+
+lab: all
+	CAIRND=$(CURDIR)/$(BUILD)/cairnd $(PYTHON) -m pytest -q -p no:cacheprovider tests/lab
+
+check-build: unit lab
+
+clang-build:
+	$(MAKE) --no-print-directory BUILD=build-clang CC=clang all $(UNIT_BINS:$(BUILD)/%=build-clang/%)
+
+check: deps
+	$(MAKE) --no-print-directory BUILD=build check-build
+	$(MAKE) --no-print-directory BUILD=build-asan SAN=1 \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 check-build
+	$(MAKE) --no-print-directory clang-build
+	@echo "make check: all suites passed (gcc, gcc+ASan+UBSan, clang build)"
+
+bench:
+	@echo "no benchmark yet: make bench arrives with the cache (issue #5)"
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR)/cairn \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/sysusers.d
+	install -m 0755 $(BUILD)/cairnd $(DESTDIR)$(PREFIX)/sbin/cairnd
+	[ -e $(DESTDIR)$(SYSCONFDIR)/cairn/cairnd.yaml ] || \
+		install -m 0644 conf/cairnd.yaml $(DESTDIR)$(SYSCONFDIR)/cairn/cairnd.yaml
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		systemd/cairnd.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/cairnd.service
+	install -m 0644 systemd/cairnd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/cairnd.conf
+
+clean:
+	rm -rf build build-asan build-clang
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,75 @@
+/*
+ * config — the daemon's configuration as one immutable value (struct cairn_config).
+ *
+ * One option table (config_schema.c) drives everything: the YAML parser, the defaults, the
+ * checks behind --check-config and the reference printed by --print-default-config (which is
+ * conf/cairnd.yaml). Loading validates every key and builds the zones; on any error nothing
+ * is returned but the list of errors, each "FILE:LINE:COLUMN: message". Reload builds a new
+ * value and swaps a pointer, so a bad file never disturbs the running one.
+ */
+#ifndef CAIRN_DAEMON_CONFIG_H
+#define CAIRN_DAEMON_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lib/policy/access.h"
+#include "lib/util/netaddr.h"
+#include "lib/zone/zone.h"
+#include "lib/zone/zoneset.h"
+
+#define CONFIG_MAX_ERRORS 100
+
+struct cairn_config {
+	char *source;                  /* file path, or "<built-in default>" */
+
+	/* server: */
+	struct netaddr *listen;        /* listen: endpoints to serve on */
+	size_t n_listen;
+	struct access_list access;     /* access: first-match allow/refuse */
+	uint32_t edns_buffer_size;     /* edns-buffer-size: bytes */
+	uint32_t tcp_idle_timeout_ms;  /* tcp-idle-timeout */
+	uint32_t max_tcp_clients;      /* max-tcp-clients: open connections at once */
+	int log_level;                 /* log-level: enum log_level */
+	bool builtin_zones;            /* builtin-zones: false turns them all off */
+	uint8_t (*builtin_exclude)[255]; /* builtin-zones: [list]: names left out */
+	size_t n_builtin_exclude;
+
+	/* private-zones: */
+	struct zone **zones;           /* private zones, in file order (owned) */
+	size_t n_zones;
+
+	/* derived at load */
+	struct zone **builtins;        /* built-in zones in use (owned) */
+	size_t n_builtins;
+	struct zoneset zoneset;        /* private + built-in, most specific wins */
+};
+
+/* The error list a failed load returns. */
+struct config_errors {
+	char *msg[CONFIG_MAX_ERRORS];  /* "FILE:LINE:COLUMN: message" */
+	size_t count;
+	size_t dropped;                /* errors beyond CONFIG_MAX_ERRORS */
+};
+
+/* Load a file (path) or, with path NULL, the built-in default. Returns NULL with errs filled
+ * on any error. */
+struct cairn_config *config_load(const char *path, struct config_errors *errs);
+
+/* Load from YAML text; name is what error messages call it, base_dir resolves relative
+ * zone file paths. */
+struct cairn_config *config_load_text(const char *text, size_t len, const char *name,
+				      const char *base_dir, struct config_errors *errs);
+
+void config_free(struct cairn_config *cfg);
+void config_errors_clear(struct config_errors *errs);
+
+/* Write the reference: every key with its default and a comment (conf/cairnd.yaml). */
+void config_print_reference(FILE *out);
+
+/* Do two configs listen on the same endpoints (reload cannot rebind)? */
+bool config_same_listen(const struct cairn_config *a, const struct cairn_config *b);
+
+#endif

@@ -1,0 +1,189 @@
+/*
+ * config_schema — THE option table: every key, its type, default, bounds and help line.
+ * The parser, the defaults, --check-config and conf/cairnd.yaml all come from here, so a new
+ * option is one entry (plus, for a structured value, its parser below).
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_internal.h"
+#include "lib/wire/name.h"
+#include "lib/zone/builtin.h"
+#include "log.h"
+
+#define DNS_PORT 53
+
+/* server.listen: a list of ADDR@PORT. */
+static int parse_listen(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg)
+{
+	if (!conf_expect_sequence(p, node, "server.listen"))
+		return -1;
+	size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+	struct netaddr *list = calloc(n ? n : 1, sizeof(*list));
+	if (!list)
+		return -1;
+	size_t k = 0;
+	for (yaml_node_item_t *it = node->data.sequence.items.start;
+	     it < node->data.sequence.items.top; it++) {
+		yaml_node_t *v = conf_node(p, *it);
+		const char *s = v ? conf_scalar(p, v, "a server.listen entry") : NULL;
+		char err[256];
+		if (!s)
+			continue;
+		if (netaddr_parse(s, DNS_PORT, &list[k], err, sizeof(err)) < 0) {
+			conf_error(p, v, "server.listen: %s", err);
+			continue;
+		}
+		for (size_t j = 0; j < k; j++)
+			if (!memcmp(&list[j], &list[k], sizeof(list[k])))
+				conf_error(p, v, "server.listen: '%s' is listed twice", s);
+		k++;
+	}
+	if (n == 0)
+		conf_error(p, node, "server.listen must name at least one address");
+	free(cfg->listen);
+	cfg->listen = list;
+	cfg->n_listen = k;
+	return 0;
+}
+
+/* server.access: a list of {allow: CIDR} / {refuse: CIDR}. */
+static int parse_access(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg)
+{
+	if (!conf_expect_sequence(p, node, "server.access"))
+		return -1;
+	size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+	struct access_rule *rules = calloc(n ? n : 1, sizeof(*rules));
+	if (!rules)
+		return -1;
+	size_t k = 0;
+	for (yaml_node_item_t *it = node->data.sequence.items.start;
+	     it < node->data.sequence.items.top; it++) {
+		yaml_node_t *v = conf_node(p, *it);
+		if (!v)
+			continue;
+		if (v->type != YAML_MAPPING_NODE ||
+		    v->data.mapping.pairs.top - v->data.mapping.pairs.start != 1) {
+			conf_error(p, v, "a server.access entry must be {allow: CIDR} or "
+				   "{refuse: CIDR}");
+			continue;
+		}
+		yaml_node_t *key = conf_node(p, v->data.mapping.pairs.start->key);
+		yaml_node_t *val = conf_node(p, v->data.mapping.pairs.start->value);
+		const char *ks = key ? conf_scalar(p, key, "an access action") : NULL;
+		if (!ks || !val)
+			continue;
+		bool allow = !strcmp(ks, "allow");
+		if (!allow && strcmp(ks, "refuse")) {
+			conf_error(p, key, "unknown access action '%s' (use allow or refuse)", ks);
+			continue;
+		}
+		const char *cs = conf_scalar(p, val, "server.access CIDR");
+		char err[256];
+		if (!cs)
+			continue;
+		if (cidr_parse(cs, &rules[k].net, err, sizeof(err)) < 0) {
+			conf_error(p, val, "server.access: %s", err);
+			continue;
+		}
+		rules[k++].allow = allow;
+	}
+	free(cfg->access.rules);
+	cfg->access.rules = rules;
+	cfg->access.count = k;
+	return 0;
+}
+
+/* server.builtin-zones: true | false | [zones to leave out]. */
+static int parse_builtin_zones(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg)
+{
+	free(cfg->builtin_exclude);
+	cfg->builtin_exclude = NULL;
+	cfg->n_builtin_exclude = 0;
+	if (node->type == YAML_SCALAR_NODE) {
+		const char *s = (const char *)node->data.scalar.value;
+		if (conf_parse_bool_text(s, &cfg->builtin_zones) < 0) {
+			conf_error(p, node, "server.builtin-zones must be true, false or a list of "
+				   "built-in zones to leave out, not '%s'", s);
+			return -1;
+		}
+		return 0;
+	}
+	if (!conf_expect_sequence(p, node, "server.builtin-zones"))
+		return -1;
+	cfg->builtin_zones = true;
+	size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+	cfg->builtin_exclude = calloc(n ? n : 1, sizeof(*cfg->builtin_exclude));
+	if (!cfg->builtin_exclude)
+		return -1;
+	for (yaml_node_item_t *it = node->data.sequence.items.start;
+	     it < node->data.sequence.items.top; it++) {
+		yaml_node_t *v = conf_node(p, *it);
+		const char *s = v ? conf_scalar(p, v, "a built-in zone name") : NULL;
+		uint8_t *name = cfg->builtin_exclude[cfg->n_builtin_exclude];
+		if (!s)
+			continue;
+		char abs[WIRE_NAME_TEXT_MAX];
+		snprintf(abs, sizeof(abs), "%s%s", s, s[0] && s[strlen(s) - 1] == '.' ? "" : ".");
+		if (wire_name_from_text(abs, NULL, name) < 0) {
+			conf_error(p, v, "server.builtin-zones: '%s' is not a domain name", s);
+			continue;
+		}
+		if (!builtin_zone_matches(name)) {
+			conf_error(p, v, "server.builtin-zones: no built-in zone at or below '%s' "
+				   "(see README, built-in zones)", s);
+			continue;
+		}
+		wire_name_lower(name);
+		cfg->n_builtin_exclude++;
+	}
+	return 0;
+}
+
+static const char *const log_levels[] = { "error", "warning", "info", "debug", NULL };
+
+#define FIELD(f) offsetof(struct cairn_config, f)
+
+static const struct conf_option server_options[] = {
+	{ .key = "listen", .type = CT_CUSTOM, .def = "[\"127.0.0.1@5353\", \"::1@5353\"]",
+	  .parse = parse_listen,
+	  .help = "addresses to answer on (UDP and TCP): ADDR@PORT, IPv6 as ::1@53 or "
+		  "[::1]@53; port 53 when omitted" },
+	{ .key = "access", .type = CT_CUSTOM,
+	  .def = "[{allow: 127.0.0.0/8}, {allow: \"::1/128\"}]", .parse = parse_access,
+	  .help = "who may query: {allow: CIDR} or {refuse: CIDR}, first match wins, "
+		  "no match is REFUSED" },
+	{ .key = "edns-buffer-size", .type = CT_UINT, .def = "1232", .min = 512, .max = 4096,
+	  .offset = FIELD(edns_buffer_size),
+	  .help = "largest UDP answer sent to EDNS clients, bytes (512..4096); 1232 avoids "
+		  "IP fragmentation" },
+	{ .key = "tcp-idle-timeout", .type = CT_DURATION, .def = "10s", .min = 100,
+	  .max = 3600000, .offset = FIELD(tcp_idle_timeout_ms),
+	  .help = "close a TCP connection idle this long (100ms..1h; 10, 10s, 500ms, 2m)" },
+	{ .key = "max-tcp-clients", .type = CT_UINT, .def = "256", .min = 1, .max = 65536,
+	  .offset = FIELD(max_tcp_clients),
+	  .help = "open TCP connections at once (1..65536); more are closed on accept" },
+	{ .key = "log-level", .type = CT_ENUM, .def = "info", .enum_values = log_levels,
+	  .offset = FIELD(log_level), .help = "error, warning, info or debug" },
+	{ .key = "builtin-zones", .type = CT_CUSTOM, .def = "true",
+	  .parse = parse_builtin_zones,
+	  .help = "answer RFC 6761/6303 zones (localhost, invalid, private reverse...) "
+		  "locally: true, false, or a list of zones to leave out" },
+	{ 0 },
+};
+
+const struct conf_option conf_top[] = {
+	{ .key = "server", .type = CT_SECTION, .children = server_options,
+	  .help = "how cairnd listens and who it answers" },
+	{ .key = "private-zones", .type = CT_CUSTOM, .def = "[]",
+	  .parse = conf_parse_private_zones,
+	  .help = "zones answered authoritatively from this file or a zone file",
+	  .example = "#   - name: example.test             # the zone apex\n"
+		     "#     file: example.test.zone        # optional, relative to this file\n"
+		     "#     records:                       # optional, added to the file's\n"
+		     "#       - {name: www, type: A, ttl: 300, data: [192.0.2.1]}\n"
+		     "#       - {name: \"@\", type: MX, data: [\"10 mail\"]}   # ttl: 300\n"
+		     "#       - {name: \"*.dev\", type: CNAME, data: [www]}\n" },
+	{ 0 },
+};

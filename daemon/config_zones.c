@@ -1,0 +1,325 @@
+/*
+ * config_zones — the private-zones section: each entry becomes a struct zone (from a zone
+ * file, YAML records, or both), then the built-in zones are added and the zoneset built.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_internal.h"
+#include "lib/wire/dns.h"
+#include "lib/zone/builtin.h"
+#include "lib/zone/load.h"
+
+#define RECORD_TEXT_MAX 70000 /* one record's presentation text */
+
+/* A mapping's value for key, or NULL; unknown keys are reported. */
+static yaml_node_t *map_get(struct conf_parser *p, yaml_node_t *map, const char *key)
+{
+	for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
+	     pair < map->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = conf_node(p, pair->key);
+		if (k && k->type == YAML_SCALAR_NODE &&
+		    !strcmp((const char *)k->data.scalar.value, key))
+			return conf_node(p, pair->value);
+	}
+	return NULL;
+}
+
+static bool check_keys(struct conf_parser *p, yaml_node_t *map, const char *const *allowed,
+		       const char *what)
+{
+	bool ok = true;
+	for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
+	     pair < map->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = conf_node(p, pair->key);
+		const char *ks = k ? conf_scalar(p, k, "a key") : NULL;
+		if (!ks) {
+			ok = false;
+			continue;
+		}
+		const char *const *a = allowed;
+		while (*a && strcmp(*a, ks))
+			a++;
+		if (!*a) {
+			conf_error(p, k, "unknown key '%s' in %s", ks, what);
+			ok = false;
+		}
+		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < pair; q++) {
+			yaml_node_t *qk = conf_node(p, q->key);
+			if (qk && qk->type == YAML_SCALAR_NODE &&
+			    !strcmp((const char *)qk->data.scalar.value, ks)) {
+				conf_error(p, k, "duplicate key '%s' in %s", ks, what);
+				ok = false;
+			}
+		}
+	}
+	return ok;
+}
+
+/* TXT data written plainly is one character-string: quote it for the zone-file parser. */
+static void quote_txt(const char *s, char *out, size_t size)
+{
+	size_t o = 0;
+	out[o++] = '"';
+	for (; *s && o + 3 < size; s++) {
+		if (*s == '"' || *s == '\\')
+			out[o++] = '\\';
+		out[o++] = *s;
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+}
+
+/* One {name, type, ttl, data} entry → records in z. */
+static void add_yaml_record(struct conf_parser *p, yaml_node_t *rec, struct zone *z,
+			    const char *zname)
+{
+	static const char *const keys[] = { "name", "type", "ttl", "data", NULL };
+	char what[WIRE_NAME_TEXT_MAX + 64];
+	snprintf(what, sizeof(what), "a record of private zone %s", zname);
+	if (rec->type != YAML_MAPPING_NODE) {
+		conf_error(p, rec, "%s must be a mapping {name, type, ttl, data}", what);
+		return;
+	}
+	if (!check_keys(p, rec, keys, what))
+		return;
+	yaml_node_t *nn = map_get(p, rec, "name"), *tn = map_get(p, rec, "type");
+	yaml_node_t *ttln = map_get(p, rec, "ttl"), *dn = map_get(p, rec, "data");
+	if (!nn || !tn || !dn) {
+		conf_error(p, rec, "%s needs name, type and data", what);
+		return;
+	}
+	const char *name = conf_scalar(p, nn, "record name");
+	const char *type = conf_scalar(p, tn, "record type");
+	const char *ttl = ttln ? conf_scalar(p, ttln, "record ttl") : "300";
+	if (!name || !type || !ttl)
+		return;
+	if (zone_type_from_text(type) == 0) {
+		conf_error(p, tn, "unknown record type '%s'", type);
+		return;
+	}
+	char *end;
+	unsigned long tv = strtoul(ttl, &end, 10);
+	if (*ttl < '0' || *ttl > '9' || *end || tv > 2147483647ul) {
+		conf_error(p, ttln, "record ttl must be a number of seconds (0..2147483647), not "
+			   "'%s'", ttl);
+		return;
+	}
+	uint8_t owner[WIRE_NAME_MAX];
+	if (wire_name_from_text(name, z->apex, owner) < 0) {
+		conf_error(p, nn, "'%s' is not a valid record name", name);
+		return;
+	}
+	bool is_txt = zone_type_from_text(type) == DNS_TYPE_TXT;
+	yaml_node_item_t single = 0, *start, *top;
+	if (dn->type == YAML_SCALAR_NODE) {
+		/* data: VALUE is a one-item list */
+		single = 0;
+		start = &single;
+		top = start + 1;
+	} else if (dn->type == YAML_SEQUENCE_NODE) {
+		start = dn->data.sequence.items.start;
+		top = dn->data.sequence.items.top;
+		if (start == top)
+			conf_error(p, dn, "record data must hold at least one value");
+	} else {
+		conf_error(p, dn, "record data must be a list of values");
+		return;
+	}
+	char *line = malloc(RECORD_TEXT_MAX), *quoted = malloc(RECORD_TEXT_MAX);
+	for (yaml_node_item_t *it = start; line && quoted && it < top; it++) {
+		yaml_node_t *v = it == &single ? dn : conf_node(p, *it);
+		const char *d = v ? conf_scalar(p, v, "record data") : NULL;
+		char err[512];
+		if (!d)
+			continue;
+		if (is_txt && d[0] != '"') {
+			quote_txt(d, quoted, RECORD_TEXT_MAX);
+			d = quoted;
+		}
+		/* The owner is given in wire form through a name that ldns cannot misread. */
+		char owner_text[WIRE_NAME_TEXT_MAX];
+		wire_name_to_text(owner, owner_text, sizeof(owner_text));
+		snprintf(line, RECORD_TEXT_MAX, "%s %lu IN %s %s", owner_text, tv, type, d);
+		if (zone_add_text_rr(z, line, err, sizeof(err)) < 0)
+			conf_error(p, v, "bad %s record data '%s': %s", type, d, err);
+	}
+	free(line);
+	free(quoted);
+}
+
+static char *join_path(const char *dir, const char *file)
+{
+	size_t n = strlen(dir) + strlen(file) + 2;
+	char *s = malloc(n);
+	if (s)
+		snprintf(s, n, "%s/%s", file[0] == '/' ? "" : dir, file);
+	if (s && file[0] == '/')
+		snprintf(s, n, "%s", file);
+	return s;
+}
+
+/* One private-zones entry. */
+static struct zone *parse_zone(struct conf_parser *p, yaml_node_t *entry)
+{
+	static const char *const keys[] = { "name", "file", "records", NULL };
+	if (entry->type != YAML_MAPPING_NODE) {
+		conf_error(p, entry, "a private-zones entry must be a mapping {name, file, records}");
+		return NULL;
+	}
+	if (!check_keys(p, entry, keys, "a private zone"))
+		return NULL;
+	yaml_node_t *nn = map_get(p, entry, "name");
+	yaml_node_t *fn = map_get(p, entry, "file"), *rn = map_get(p, entry, "records");
+	if (!nn) {
+		conf_error(p, entry, "a private zone needs a name");
+		return NULL;
+	}
+	const char *name = conf_scalar(p, nn, "private zone name");
+	if (!name)
+		return NULL;
+	char abs[WIRE_NAME_TEXT_MAX];
+	uint8_t apex[WIRE_NAME_MAX];
+	snprintf(abs, sizeof(abs), "%s%s", name, name[0] && name[strlen(name) - 1] == '.' ? "" : ".");
+	if (wire_name_from_text(abs, NULL, apex) < 0) {
+		conf_error(p, nn, "'%s' is not a valid zone name", name);
+		return NULL;
+	}
+	struct zone *z = zone_new(apex);
+	if (!z) {
+		conf_error(p, nn, "out of memory");
+		return NULL;
+	}
+	size_t errors_before = p->errs->count;
+	char err[1024];
+	if (fn) {
+		const char *file = conf_scalar(p, fn, "private zone file");
+		char *path = file ? join_path(p->base_dir, file) : NULL;
+		if (path && zone_load_file(z, path, err, sizeof(err)) < 0)
+			conf_error(p, fn, "%s", err);
+		free(path);
+	}
+	if (rn && (rn->type != YAML_SCALAR_NODE || rn->data.scalar.length != 0)) {
+		if (conf_expect_sequence(p, rn, "records"))
+			for (yaml_node_item_t *it = rn->data.sequence.items.start;
+			     it < rn->data.sequence.items.top; it++) {
+				yaml_node_t *rec = conf_node(p, *it);
+				if (rec)
+					add_yaml_record(p, rec, z, abs);
+			}
+	}
+	if (p->errs->count == errors_before && zone_finish(z, err, sizeof(err)) < 0)
+		conf_error(p, nn, "private zone %s: %s", abs, err);
+	if (p->errs->count != errors_before) {
+		zone_free(z);
+		return NULL;
+	}
+	return z;
+}
+
+int conf_parse_private_zones(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg)
+{
+	conf_free_zones(cfg);
+	if (node->type == YAML_SCALAR_NODE && node->data.scalar.length == 0)
+		return 0;
+	if (!conf_expect_sequence(p, node, "private-zones"))
+		return -1;
+	size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+	cfg->zones = calloc(n ? n : 1, sizeof(*cfg->zones));
+	int *lines = calloc(n ? n : 1, sizeof(*lines));
+	if (!cfg->zones || !lines) {
+		free(lines);
+		return -1;
+	}
+	for (yaml_node_item_t *it = node->data.sequence.items.start;
+	     it < node->data.sequence.items.top; it++) {
+		yaml_node_t *entry = conf_node(p, *it);
+		struct zone *z = entry ? parse_zone(p, entry) : NULL;
+		if (!z)
+			continue;
+		yaml_node_t *nn = map_get(p, entry, "name");
+		bool dup = false;
+		for (size_t i = 0; i < cfg->n_zones; i++) {
+			if (wire_name_equal(cfg->zones[i]->apex, z->apex)) {
+				char t[WIRE_NAME_TEXT_MAX];
+				wire_name_to_text(z->apex, t, sizeof(t));
+				conf_error(p, nn, "duplicate private zone %s (first at line %d)", t,
+					   lines[i]);
+				dup = true;
+			}
+		}
+		if (dup) {
+			zone_free(z);
+			continue;
+		}
+		lines[cfg->n_zones] = (int)nn->start_mark.line + 1;
+		cfg->zones[cfg->n_zones++] = z;
+	}
+	free(lines);
+	return 0;
+}
+
+static bool builtin_left_out(const struct cairn_config *cfg, const struct zone *b)
+{
+	if (!cfg->builtin_zones)
+		return true;
+	for (size_t i = 0; i < cfg->n_builtin_exclude; i++)
+		if (wire_name_is_subdomain(b->apex, cfg->builtin_exclude[i]))
+			return true;
+	/* A private zone of the same name replaces the built-in one. */
+	for (size_t i = 0; i < cfg->n_zones; i++)
+		if (wire_name_equal(cfg->zones[i]->apex, b->apex))
+			return true;
+	return false;
+}
+
+int conf_build_zoneset(struct conf_parser *p, struct cairn_config *cfg)
+{
+	size_t nb = builtin_zone_count();
+	cfg->builtins = calloc(nb, sizeof(*cfg->builtins));
+	const struct zone **all = calloc(nb + cfg->n_zones + 1, sizeof(*all));
+	if (!cfg->builtins || !all) {
+		free(all);
+		conf_error(p, NULL, "out of memory");
+		return -1;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->n_zones; i++)
+		all[n++] = cfg->zones[i];
+	for (size_t i = 0; i < nb; i++) {
+		char err[256];
+		struct zone *b = builtin_zone_build(i, err, sizeof(err));
+		if (!b) {
+			conf_error(p, NULL, "built-in zone %s: %s", builtin_zone_name(i), err);
+			continue;
+		}
+		if (builtin_left_out(cfg, b)) {
+			zone_free(b);
+			continue;
+		}
+		cfg->builtins[cfg->n_builtins++] = b;
+		all[n++] = b;
+	}
+	int rc = zoneset_init(&cfg->zoneset, all, n);
+	free(all);
+	if (rc < 0)
+		conf_error(p, NULL, "out of memory");
+	return rc;
+}
+
+void conf_free_zones(struct cairn_config *cfg)
+{
+	zoneset_clear(&cfg->zoneset);
+	for (size_t i = 0; i < cfg->n_zones; i++)
+		zone_free(cfg->zones[i]);
+	free(cfg->zones);
+	cfg->zones = NULL;
+	cfg->n_zones = 0;
+	for (size_t i = 0; i < cfg->n_builtins; i++)
+		zone_free(cfg->builtins[i]);
+	free(cfg->builtins);
+	cfg->builtins = NULL;
+	cfg->n_builtins = 0;
+}

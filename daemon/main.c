@@ -1,0 +1,202 @@
+/*
+ * cairnd — the daemon: reads the config, binds the listeners, runs the loop until SIGTERM or
+ * SIGINT, reloads on SIGHUP. It stays in the foreground and logs to stderr (systemd or the
+ * shell owns the process).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "worker.h"
+
+#define STOP_GRACE_MS 2000 /* answers still being written get this long after SIGTERM */
+
+/* Process-wide state: the daemon's single worker and the config it answers with. */
+static struct worker worker;
+static struct cairn_config *current;
+static const char *config_path;
+static uv_signal_t sig_term, sig_int, sig_hup;
+static uv_timer_t stop_timer;
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: cairnd [-c FILE]            run (without -c: the built-in default config)\n"
+		"       cairnd --check-config FILE  check a config file, print every error\n"
+		"       cairnd --print-default-config  print the built-in default (conf/cairnd.yaml)\n"
+		"       cairnd --help | --version\n");
+}
+
+static void print_errors(struct config_errors *errs, bool to_log)
+{
+	for (size_t i = 0; i < errs->count; i++) {
+		if (to_log)
+			log_error("%s", errs->msg[i]);
+		else
+			fprintf(stderr, "%s\n", errs->msg[i]);
+	}
+	if (errs->dropped) {
+		if (to_log)
+			log_error("... and %zu more errors", errs->dropped);
+		else
+			fprintf(stderr, "... and %zu more errors\n", errs->dropped);
+	}
+	config_errors_clear(errs);
+}
+
+static int check_config(const char *path)
+{
+	struct config_errors errs;
+	struct cairn_config *cfg = config_load(path, &errs);
+	if (!cfg) {
+		print_errors(&errs, false);
+		return 1;
+	}
+	printf("%s: OK (%zu private zones, %zu built-in zones)\n", path, cfg->n_zones,
+	       cfg->n_builtins);
+	config_free(cfg);
+	return 0;
+}
+
+static void close_any(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void on_stop_timeout(uv_timer_t *t)
+{
+	(void)t;
+	log_warning("answers still unsent after %d ms: closing anyway", STOP_GRACE_MS);
+	uv_walk(t->loop, close_any, NULL);
+}
+
+static void on_stop_signal(uv_signal_t *s, int signum)
+{
+	(void)s;
+	if (worker.stopping)
+		return;
+	log_info("%s: stopping", signum == SIGINT ? "SIGINT" : "SIGTERM");
+	uv_close((uv_handle_t *)&sig_term, NULL);
+	uv_close((uv_handle_t *)&sig_int, NULL);
+	uv_close((uv_handle_t *)&sig_hup, NULL);
+	worker_stop(&worker);
+	uv_timer_start(&stop_timer, on_stop_timeout, STOP_GRACE_MS, 0);
+	uv_unref((uv_handle_t *)&stop_timer);
+}
+
+/* Config is a value: build the new one completely, then swap; a bad file changes nothing. */
+static void on_reload_signal(uv_signal_t *s, int signum)
+{
+	(void)s;
+	(void)signum;
+	if (!config_path) {
+		log_warning("SIGHUP: running on the built-in default config, nothing to reload");
+		return;
+	}
+	log_info("SIGHUP: reloading %s", config_path);
+	struct config_errors errs;
+	struct cairn_config *next = config_load(config_path, &errs);
+	if (!next) {
+		print_errors(&errs, true);
+		log_error("reload failed: still running the previous configuration");
+		return;
+	}
+	if (!config_same_listen(current, next))
+		log_warning("reload: server.listen changed; restart cairnd to apply it");
+	/* Answers are built synchronously on this loop, so nothing still uses the old one. */
+	struct cairn_config *old = current;
+	current = next;
+	worker.cfg = current;
+	log_set_level((enum log_level)current->log_level);
+	config_free(old);
+	log_info("reloaded: %zu private zones, %zu built-in zones", current->n_zones,
+		 current->n_builtins);
+}
+
+static int run(void)
+{
+	int rc = 0;
+	signal(SIGPIPE, SIG_IGN);
+	if (uv_loop_init(&worker.loop) < 0) {
+		log_error("cannot create the event loop");
+		return 1;
+	}
+	uv_timer_init(&worker.loop, &stop_timer);
+	uv_signal_init(&worker.loop, &sig_term);
+	uv_signal_init(&worker.loop, &sig_int);
+	uv_signal_init(&worker.loop, &sig_hup);
+	uv_signal_start(&sig_term, on_stop_signal, SIGTERM);
+	uv_signal_start(&sig_int, on_stop_signal, SIGINT);
+	uv_signal_start(&sig_hup, on_reload_signal, SIGHUP);
+
+	if (worker_start(&worker, current) < 0) {
+		rc = 1;
+		worker_stop(&worker);
+		uv_walk(&worker.loop, close_any, NULL);
+	} else {
+		log_info("cairnd ready: %s, %zu private zones, %zu built-in zones", current->source,
+			 current->n_zones, current->n_builtins);
+	}
+	uv_run(&worker.loop, UV_RUN_DEFAULT);
+	if (!uv_is_closing((uv_handle_t *)&stop_timer))
+		uv_close((uv_handle_t *)&stop_timer, NULL);
+	uv_run(&worker.loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&worker.loop) != 0)
+		log_warning("event loop closed with handles still open");
+	if (rc == 0) {
+		worker_log_stats(&worker);
+		log_info("stopped");
+	}
+	free(worker.udp);
+	free(worker.tcp);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--version")) {
+			printf("cairnd 0.1.0\n");
+			return 0;
+		} else if (!strcmp(a, "--print-default-config")) {
+			config_print_reference(stdout);
+			return 0;
+		} else if (!strcmp(a, "--check-config")) {
+			if (i + 1 >= argc) {
+				usage(stderr);
+				return 2;
+			}
+			return check_config(argv[i + 1]);
+		} else if (!strcmp(a, "-c")) {
+			if (i + 1 >= argc) {
+				usage(stderr);
+				return 2;
+			}
+			config_path = argv[++i];
+		} else {
+			fprintf(stderr, "cairnd: unknown argument '%s'\n", a);
+			usage(stderr);
+			return 2;
+		}
+	}
+	struct config_errors errs;
+	current = config_load(config_path, &errs);
+	if (!current) {
+		print_errors(&errs, false);
+		fprintf(stderr, "cairnd: configuration refused, not starting\n");
+		return 1;
+	}
+	log_set_level((enum log_level)current->log_level);
+	int rc = run();
+	config_free(current);
+	return rc;
+}

@@ -1,0 +1,181 @@
+/* respond — one query in, one answer out (see respond.h). */
+#include "respond.h"
+
+#include <string.h>
+
+#include "lib/wire/builder.h"
+#include "lib/wire/dns.h"
+#include "lib/wire/query.h"
+#include "lib/zone/lookup.h"
+
+/* The answer being prepared: everything but the records, which come from the zones. */
+struct reply {
+	unsigned rcode;      /* full 12-bit RCODE */
+	uint16_t flags;      /* header flags besides QR/opcode/RD/CD, which come from the query */
+	int ede;             /* EDE_NONE or an INFO-CODE */
+	const char *ede_text;
+	bool echo_question;
+};
+
+static uint16_t base_flags(const struct wire_query *q)
+{
+	/* RFC 1035 §4.1.1: QR set, opcode and RD copied; RFC 4035 §3.2.2: CD copied. */
+	return (uint16_t)(DNS_FLAG_QR | (q->flags & (DNS_OPCODE_MASK << DNS_OPCODE_SHIFT)) |
+			  (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD)));
+}
+
+/* RFC 6891 §6.2.5 and RFC 1035 §4.2.1: the UDP size an answer may use. */
+static size_t udp_limit(const struct respond_ctx *ctx, const struct wire_query *q)
+{
+	if (!q->edns.present)
+		return DNS_MAX_UDP_NO_EDNS;
+	size_t lim = q->edns.udp_size < ctx->edns_buffer_size ? q->edns.udp_size
+								: ctx->edns_buffer_size;
+	return lim < DNS_MAX_UDP_NO_EDNS ? DNS_MAX_UDP_NO_EDNS : lim;
+}
+
+static void count_rcode(struct respond_stats *st, unsigned rcode)
+{
+	switch (rcode) {
+	case DNS_RCODE_NOERROR: st->noerror++; break;
+	case DNS_RCODE_NXDOMAIN: st->nxdomain++; break;
+	case DNS_RCODE_SERVFAIL: st->servfail++; break;
+	case DNS_RCODE_FORMERR: st->formerr++; break;
+	case DNS_RCODE_NOTIMP: st->notimp++; break;
+	case DNS_RCODE_REFUSED: st->refused++; break;
+	case DNS_RCODE_BADVERS: st->badvers++; break;
+	default: break;
+	}
+}
+
+/* Write the records of one RRset; -1 when they do not fit. */
+static int put_rrset(struct wire_builder *b, enum wire_section s, const struct zone_answer_rr *a)
+{
+	uint32_t off = 0;
+	const uint8_t *rd;
+	uint16_t rdlen;
+	while (zone_rrset_next(a->rrset, &off, &rd, &rdlen))
+		if (wire_builder_rr(b, s, a->owner, a->rrset->type, DNS_CLASS_IN, a->ttl, rd,
+				    rdlen) < 0)
+			return -1;
+	return 0;
+}
+
+/* Header, question, records and OPT; truncates with TC=1 when records pass the limit. */
+static size_t write_reply(const struct respond_ctx *ctx, const struct respond_client *client,
+			  const struct wire_query *q, const struct reply *r,
+			  const struct zone_answer *za, uint8_t *out, size_t outcap,
+			  struct respond_stats *st)
+{
+	struct wire_builder b;
+	struct wire_opt opt = {
+		.udp_size = ctx->edns_buffer_size,
+		.do_bit = q->edns.do_bit,
+		.ext_rcode = (uint8_t)(r->rcode >> 4),
+		.ede_code = r->ede,
+		.ede_text = r->ede_text,
+	};
+	size_t limit = client->transport == RESPOND_UDP ? udp_limit(ctx, q) : outcap;
+	if (limit > outcap)
+		limit = outcap;
+	size_t opt_size = q->edns.present ? wire_opt_size(&opt) : 0;
+
+	wire_builder_init(&b, out, outcap);
+	wire_builder_header(&b, q->id, (uint16_t)(base_flags(q) | r->flags), r->rcode & 0x0f);
+	if (r->echo_question && q->has_question)
+		wire_builder_question(&b, q->qname, q->qtype, q->qclass);
+	size_t question_end = b.len;
+	b.limit = limit > opt_size ? limit - opt_size : question_end;
+
+	bool fits = true;
+	for (unsigned i = 0; za && fits && i < za->n_answer; i++)
+		fits = put_rrset(&b, WIRE_ANSWER, &za->answer[i]) == 0;
+	for (unsigned i = 0; za && fits && i < za->n_authority; i++)
+		fits = put_rrset(&b, WIRE_AUTHORITY, &za->authority[i]) == 0;
+	if (!fits) {
+		/* RFC 2181 §9: a partial RRset must not be used; send none and set TC. */
+		wire_builder_clear_records(&b, question_end);
+		wire_builder_set_flag(&b, DNS_FLAG_TC, true);
+		st->truncated++;
+	}
+	b.limit = outcap;
+	if (q->edns.present)
+		wire_builder_opt(&b, &opt);
+	count_rcode(st, r->rcode);
+	return b.len;
+}
+
+/* Decide the answer of a well-formed standard query. */
+static void answer_query(const struct respond_ctx *ctx, const struct wire_query *q,
+			 struct reply *r, struct zone_answer *za, bool *have_records)
+{
+	*have_records = false;
+	if (q->qclass != DNS_CLASS_IN) {
+		r->rcode = DNS_RCODE_REFUSED;
+		r->ede = EDE_NOT_SUPPORTED;
+		r->ede_text = "only class IN is served";
+		return;
+	}
+	switch (q->qtype) {
+	case DNS_TYPE_AXFR:
+	case DNS_TYPE_IXFR:
+	case DNS_TYPE_MAILA:
+	case DNS_TYPE_MAILB:
+		r->rcode = DNS_RCODE_NOTIMP;
+		r->ede = EDE_NOT_SUPPORTED;
+		r->ede_text = "zone transfers and MAILA/MAILB are not offered by a resolver";
+		return;
+	default:
+		break;
+	}
+	if (zoneset_answer(ctx->zones, q->qname_lc, q->qtype, za)) {
+		r->rcode = za->rcode;
+		r->flags |= DNS_FLAG_AA;
+		*have_records = true;
+		return;
+	}
+	r->rcode = DNS_RCODE_SERVFAIL;
+	r->ede = EDE_NOT_SUPPORTED;
+	r->ede_text = "recursion is not available yet: cairnd answers only from its local zones";
+}
+
+size_t respond_to_query(const struct respond_ctx *ctx, const struct respond_client *client,
+			const uint8_t *pkt, size_t len, uint8_t *out, size_t outcap,
+			struct respond_stats *st)
+{
+	struct wire_query q;
+	struct reply r = { .rcode = DNS_RCODE_NOERROR, .ede = EDE_NONE, .echo_question = true };
+	struct zone_answer za;
+	bool have_records = false;
+
+	st->queries++;
+	enum wire_query_verdict v = wire_query_parse(pkt, len, &q);
+	if (v == WIRE_QUERY_DROP || outcap < DNS_MAX_UDP_NO_EDNS) {
+		st->dropped++;
+		return 0;
+	}
+	if (!policy_access_allows(ctx->access, client->family, client->addr)) {
+		r.rcode = DNS_RCODE_REFUSED;
+		r.ede = EDE_PROHIBITED;
+		r.ede_text = "client address not allowed by server.access";
+		if (v != WIRE_QUERY_OK)
+			q.edns.present = false; /* say no more than needed to a stranger */
+		return write_reply(ctx, client, &q, &r, NULL, out, outcap, st);
+	}
+	switch (v) {
+	case WIRE_QUERY_FORMERR:
+		r.rcode = DNS_RCODE_FORMERR;
+		break;
+	case WIRE_QUERY_NOTIMP:
+		r.rcode = DNS_RCODE_NOTIMP;
+		break;
+	case WIRE_QUERY_BADVERS:
+		/* RFC 6891 §6.1.3: answer with our version (0) and no data. */
+		r.rcode = DNS_RCODE_BADVERS;
+		break;
+	default:
+		answer_query(ctx, &q, &r, &za, &have_records);
+		break;
+	}
+	return write_reply(ctx, client, &q, &r, have_records ? &za : NULL, out, outcap, st);
+}

@@ -1,0 +1,26 @@
+/*
+ * zoneset — the local zones one client can see (private zones and built-in zones), and the
+ * choice of the most specific zone for a name. Built once from the config, then read-only.
+ * It does not own the zones: the config does.
+ */
+#ifndef CAIRN_ZONE_ZONESET_H
+#define CAIRN_ZONE_ZONESET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zone.h"
+
+struct zoneset {
+	const struct zone **zones; /* sorted by apex, canonical order */
+	size_t count;
+};
+
+/* Build from an array of zones; apexes must be distinct. Returns 0, -1 when out of memory. */
+int zoneset_init(struct zoneset *zs, const struct zone *const *zones, size_t n);
+void zoneset_clear(struct zoneset *zs);
+
+/* The zone whose apex is the longest suffix of name, or NULL. */
+const struct zone *zoneset_find(const struct zoneset *zs, const uint8_t *name);
+
+#endif
