@@ -162,7 +162,7 @@ static int process_messages(struct tcp_conn *c)
 		if (c->rlen - off < 2 + mlen)
 			break;
 		size_t n = worker_answer(w, (struct sockaddr *)&peer, RESPOND_TCP,
-					 c->rbuf + off + 2, mlen, w->answer, sizeof(w->answer));
+					 c->rbuf + off + 2, mlen, w->answer, DNS_MAX_MESSAGE);
 		off += 2 + mlen;
 		if (n && send_answer(c, w->answer, n) < 0)
 			return -1;

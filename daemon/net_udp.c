@@ -71,7 +71,7 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 		return;
 	}
 	size_t n = worker_answer(w, addr, RESPOND_UDP, (const uint8_t *)buf->base, (size_t)nread,
-				 w->answer, sizeof(w->answer));
+				 w->answer, DNS_MAX_MESSAGE);
 	if (n)
 		send_reply(l, w->answer, n, addr);
 }

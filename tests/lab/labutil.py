@@ -150,7 +150,9 @@ class Daemon:
             stdin=subprocess.DEVNULL,
             stdout=self._logf,
             stderr=self._logf,
-            cwd=str(self.workdir),
+            # not the config folder: relative zone paths must be resolved
+            # against the config file's folder, not the working directory
+            cwd="/",
             env=env,
         )
         self._wait_ready()

@@ -55,6 +55,14 @@ def test_allowed_client_gets_answer(d, proto, source):
     assert rdata_texts(r, "localhost.", "A") == ["127.0.0.1"]
 
 
+def test_refused_reply_carries_opt_when_query_had_edns(d):
+    r = d.udp("localhost.", "A", source="127.0.0.2", use_edns=0)
+    assert r.rcode() == dns.rcode.REFUSED, describe(r)
+    assert r.edns == 0, describe(r)
+    r = d.udp("localhost.", "A", source="127.0.0.2", use_edns=False)
+    assert r.edns == -1, describe(r)
+
+
 def test_refused_client_gets_refused_even_for_nonlocal_names(d):
     r = d.udp("example.com.", "A", source="127.0.0.2")
     assert r.rcode() == dns.rcode.REFUSED, describe(r)

@@ -120,6 +120,26 @@ private-zones:
   - name: other.test
   - name: dup.test
 """, "name: dup.test", 2),
+    ("duplicate-zone-name-other-case", HEAD + """
+private-zones:
+  - name: dup.test
+  - name: DUP.Test
+""", "DUP.Test", 1),
+    ("duplicate-zone-name-trailing-dot", HEAD + """
+private-zones:
+  - name: dup.test
+  - name: dup.test.
+""", "dup.test.", 1),
+    ("zone-label-too-long", HEAD + """
+private-zones:
+  - name: %s.test
+""" % ("a" * 64), "a" * 64, 1),
+    ("bad-record-ttl", HEAD + """
+private-zones:
+  - name: example.test
+    records:
+      - {name: www, type: A, ttl: soon, data: [192.0.2.1]}
+""", "soon", 1),
     ("bad-a-record-data", HEAD + """
 private-zones:
   - name: example.test
@@ -234,6 +254,7 @@ VALID_ZONE = """
 $ORIGIN example.test.
 $TTL 300
 @   IN SOA ns1 hostmaster 1 3600 600 86400 300
+@   IN NS  ns1
 ns1 IN A 192.0.2.53
 """
 
@@ -250,6 +271,19 @@ def test_check_config_accepts_valid_file(cairnd_binary, tmp_path):
 @pytest.mark.parametrize("value", ["500ms", "10s", "2m", "5"])
 def test_check_config_accepts_duration_forms(cairnd_binary, tmp_path, value):
     path = write(tmp_path, HEAD + "  tcp-idle-timeout: %s\n" % value)
+    res = run(cairnd_binary, "--check-config", str(path))
+    assert res.returncode == 0, res.stderr
+
+
+@pytest.mark.parametrize("line", [
+    "edns-buffer-size: 512",
+    "edns-buffer-size: 4096",
+    'listen: ["127.0.0.1"]',
+    'listen: ["127.0.0.1@5399", "::1@5399"]',
+    "log-level: debug",
+])
+def test_check_config_accepts_boundary_and_optional_forms(cairnd_binary, tmp_path, line):
+    path = write(tmp_path, "server:\n  %s\n" % line)
     res = run(cairnd_binary, "--check-config", str(path))
     assert res.returncode == 0, res.stderr
 

@@ -390,6 +390,12 @@ def test_non_local_name_is_servfail_with_ede_not_supported(d):
     assert ede[0].text and "recursion" in ede[0].text.lower(), repr(ede[0].text)
 
 
+def test_non_local_name_over_tcp_is_servfail_with_ede(d):
+    r = d.tcp("www.example.com.", "A", use_edns=0)
+    assert r.rcode() == dns.rcode.SERVFAIL, describe(r)
+    assert [o.code for o in _ede(r)] == [dns.edns.EDECode.NOT_SUPPORTED]
+
+
 def test_non_local_name_without_edns_is_plain_servfail(d):
     r = d.udp("www.example.com.", "A", use_edns=False)
     assert r.rcode() == dns.rcode.SERVFAIL, describe(r)

@@ -1,12 +1,15 @@
 """SIGTERM / SIGINT shutdown and SIGHUP reload."""
 
+import re
 import signal
+import socket
+import struct
 import time
 
 import dns.rcode
 import pytest
 
-from labutil import rdata_texts, wait_until
+from labutil import compose_config, frame, free_port, rdata_texts, recv_frame, wait_until
 
 ZONES_V1 = """
 private-zones:
@@ -95,7 +98,9 @@ def test_sighup_rereads_changed_zone_file(cairnd):
         $ORIGIN filez.test.
         $TTL 300
         @   IN SOA ns hostmaster 1 3600 600 86400 300
-        www IN A 192.0.2.1
+        @   IN NS  ns
+        ns  IN A   192.0.2.53
+        www IN A   192.0.2.1
     """
     rest = """
     private-zones:
@@ -176,3 +181,56 @@ def test_sighup_keeps_listening_on_same_port(cairnd):
     time.sleep(0.3)
     r = d.tcp("www.reload.test.", "A")
     assert rdata_texts(r, "www.reload.test.", "A") == ["192.0.2.1"]
+
+
+def test_sighup_does_not_change_listen_addresses(cairnd):
+    d = cairnd(rest=ZONES_V1)
+    other = free_port()
+    d.config_path.write_text(compose_config(other, rest=ZONES_V2))
+    d.signal(signal.SIGHUP)
+    # zones still apply ...
+    ok = wait_until(lambda: a_of(d, "www.reload.test.")[1] == ["192.0.2.99"], timeout=3.0)
+    assert ok, "reload with a changed listen address was not applied; log:\n" + d.log()[-3000:]
+    # ... but the daemon keeps its original listener and does not open the new one
+    assert d.tcp("www.reload.test.", "A").rcode() == dns.rcode.NOERROR
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.5)
+        assert s.connect_ex(("127.0.0.1", other)) != 0, "reload opened a new listener"
+
+
+def test_sighup_keeps_open_tcp_connection_working(cairnd):
+    import dns.message
+
+    d = cairnd(rest=ZONES_V1)
+    with d.tcp_connect() as s:
+        q = dns.message.make_query("www.reload.test.", "A", id=1)
+        s.sendall(frame(q.to_wire()))
+        r = dns.message.from_wire(recv_frame(s))
+        assert rdata_texts(r, "www.reload.test.", "A") == ["192.0.2.1"]
+        d.write_config(rest=ZONES_V2)
+        d.signal(signal.SIGHUP)
+        assert wait_until(lambda: a_of(d, "www.reload.test.")[1] == ["192.0.2.99"], timeout=3.0)
+        q = dns.message.make_query("www.reload.test.", "A", id=2)
+        s.sendall(frame(q.to_wire()))
+        r = dns.message.from_wire(recv_frame(s))
+        assert r.id == 2
+        assert rdata_texts(r, "www.reload.test.", "A") == ["192.0.2.99"]
+
+
+def test_dropped_packets_are_counted(cairnd):
+    # QR=1 packets and runt headers get no answer but are counted; the
+    # counters are logged on shutdown ("... dropped=N ...").
+    d = cairnd()
+    packets = [
+        struct.pack("!HHHHHH", 1, 0x8100, 1, 0, 0, 0) + b"\x09localhost\x00\x00\x01\x00\x01",
+        struct.pack("!HHHHHH", 2, 0x8000, 0, 0, 0, 0),
+        b"\x00\x01\x02",
+    ]
+    for p in packets:
+        assert d.raw_udp(p, timeout=0.3) is None
+    assert d.answers_localhost()
+    d.signal(signal.SIGTERM)
+    assert d.wait_exit(2.0) == 0
+    m = re.search(r"\bdropped=(\d+)", d.log())
+    assert m, "no dropped=N counter in the shutdown log:\n" + d.log()[-2000:]
+    assert int(m.group(1)) == len(packets), m.group(0)

@@ -9,7 +9,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def make_install(destdir):
-    build = os.path.basename(os.path.dirname(os.environ.get("CAIRND", "build/cairnd")))
+    # Install what the suite runs against (build/ or build-asan/); never build elsewhere.
+    binary = os.path.abspath(os.environ.get("CAIRND", os.path.join(REPO, "build/cairnd")))
+    build = os.path.relpath(os.path.dirname(binary), REPO)
+    if build.startswith("..") or "/" in build:
+        pytest.skip("CAIRND is not a build of this checkout")
     subprocess.run(["make", "--no-print-directory", "-C", REPO, "install", "BUILD=" + build,
                     "DESTDIR=" + str(destdir), "PREFIX=/usr"],
                    check=True, capture_output=True)

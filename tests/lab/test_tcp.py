@@ -10,6 +10,9 @@ import pytest
 from labutil import describe, frame, rdata_texts, recv_frame, wait_until
 
 
+BIG_YAML = "[" + ", ".join('"%02d%s"' % (i, "y" * 98) for i in range(30)) + "]"
+
+
 @pytest.fixture(scope="module")
 def d(cairnd_module):
     return cairnd_module(
@@ -20,7 +23,8 @@ def d(cairnd_module):
             records:
               - {name: www, type: A, data: [192.0.2.1]}
               - {name: txt, type: TXT, data: ["hello"]}
-        """,
+              - {name: big, type: TXT, data: %s}
+        """ % BIG_YAML,
     )
 
 
@@ -148,6 +152,60 @@ def test_connection_used_within_idle_timeout_stays_open(d):
             time.sleep(0.4)  # 1.2 s total > timeout, but never idle for 1 s
             r = exchange(s, "www.example.test.", "A", 7100 + i)
             assert r.rcode() == dns.rcode.NOERROR
+
+
+def test_partial_length_prefix_then_silence_is_closed(d):
+    # One byte of the length prefix, then nothing: must not hold the slot forever.
+    with d.tcp_connect() as s:
+        s.sendall(b"\x00")
+        elapsed = wait_closed(s, timeout=5.0)
+    assert elapsed is not None, "half-sent frame kept the connection open > 5s (timeout 1s)"
+
+
+def test_partial_message_then_silence_is_closed(d):
+    q = frame(dns.message.make_query("www.example.test.", "A").to_wire())
+    with d.tcp_connect() as s:
+        s.sendall(q[:-5])
+        elapsed = wait_closed(s, timeout=5.0)
+    assert elapsed is not None, "half-sent message kept the connection open > 5s"
+
+
+def test_query_then_half_close_still_gets_answer(d):
+    q = dns.message.make_query("www.example.test.", "A", id=7200)
+    with d.tcp_connect() as s:
+        s.sendall(frame(q.to_wire()))
+        s.shutdown(socket.SHUT_WR)
+        r = dns.message.from_wire(recv_frame(s))
+    assert r.id == 7200
+    assert rdata_texts(r, "www.example.test.", "A") == ["192.0.2.1"]
+
+
+def test_client_that_never_reads_does_not_block_others(d):
+    # Pipeline many queries with ~3.4 KB answers and never read them: the
+    # server's writes to this client back up.  Other clients must still be
+    # served promptly (UDP and TCP).
+    blob = b"".join(
+        frame(dns.message.make_query("big.example.test.", "TXT", id=i).to_wire())
+        for i in range(2000)
+    )
+    hog = d.tcp_connect()
+    try:
+        hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        hog.settimeout(3.0)
+        try:
+            hog.sendall(blob)
+        except socket.timeout:
+            pass  # server stopped reading from us: fine
+        time.sleep(0.2)
+        start = time.monotonic()
+        r = d.udp("www.example.test.", "A", timeout=2.0)
+        assert rdata_texts(r, "www.example.test.", "A") == ["192.0.2.1"]
+        r = d.tcp("www.example.test.", "A", timeout=2.0)
+        assert rdata_texts(r, "www.example.test.", "A") == ["192.0.2.1"]
+        assert time.monotonic() - start < 2.0
+    finally:
+        hog.close()
+    assert d.alive()
 
 
 # --- max-tcp-clients ----------------------------------------------------------------
