@@ -19,7 +19,7 @@ CC ?= cc
 PYTHON ?= /usr/bin/python3
 
 DEB_PACKAGES = libuv1-dev libldns-dev libssl-dev libyaml-dev pkg-config libcmocka-dev \
-	python3-pytest python3-dnspython bind9-dnsutils nsd ldnsutils dnsperf clang
+	python3-pytest python3-dnspython bind9-dnsutils nsd ldnsutils dnsperf clang libclang-rt-14-dev
 
 PKGS = libuv ldns yaml-0.1 openssl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -46,7 +46,7 @@ LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run check check-build unit lab clang-build bench install clean conf lab-help
+.PHONY: all deps run check check-build unit lab clang-build bench install clean conf fuzz
 all: $(BUILD)/cairnd
 
 deps:
@@ -102,6 +102,27 @@ check: deps
 	$(MAKE) --no-print-directory clang-build
 	@echo "make check: all suites passed (gcc, gcc+ASan+UBSan, clang build)"
 
+# Fuzzing (libFuzzer, clang): each target runs FUZZ_SECONDS, from its corpus in build-fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c FORCE
+	$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT="$(FUZZ_FLAGS)" \
+		build-fuzz/libcairn.a $(DAEMON_SRCS:%.c=build-fuzz/%.o)
+	clang $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(DAEMON_SRCS:%.c=build-fuzz/%.o) build-fuzz/libcairn.a $(PKG_LIBS)
+
+fuzz: deps $(FUZZ_TARGETS)
+	@set -e; for t in $(FUZZ_TARGETS); do n=$$(basename $$t); mkdir -p $$t.corpus; \
+		cp tests/fuzz/seeds/$$n/* $$t.corpus/ 2>/dev/null || true; \
+		dict=""; [ -f tests/fuzz/$${n#fuzz_}.dict ] && dict=-dict=tests/fuzz/$${n#fuzz_}.dict; \
+		echo "== $$n"; ASAN_OPTIONS=detect_leaks=1 ./$$t -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=4096 -print_final_stats=1 $$dict $$t.corpus > $$t.log 2>&1 \
+		|| { tail -n 60 $$t.log; exit 1; }; tail -n 6 $$t.log; done
+
+FORCE:
+
 bench:
 	@echo "no benchmark yet: make bench arrives with the cache (issue #5)"
 
@@ -116,6 +137,6 @@ install: all
 	install -m 0644 systemd/cairnd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/cairnd.conf
 
 clean:
-	rm -rf build build-asan build-clang
+	rm -rf build build-asan build-clang build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
