@@ -250,29 +250,16 @@ static void on_connection(uv_stream_t *server, int status)
 	uv_read_start((uv_stream_t *)&c->handle, on_alloc, on_read);
 }
 
-int tcp_listener_start(struct worker *w, struct tcp_listener *l, const struct netaddr *a)
+int tcp_listener_start(struct worker *w, struct tcp_listener *l, const struct sockaddr *sa)
 {
-	struct sockaddr_storage ss;
-	char name[80];
-	int r;
-	netaddr_format(a, name, sizeof(name));
-	netaddr_to_sockaddr(a, &ss);
+	int r = uv_tcp_init(&w->loop, &l->handle);
+	if (r < 0)
+		return r;
 	l->w = w;
-	if ((r = uv_tcp_init(&w->loop, &l->handle)) < 0) {
-		log_error("TCP socket for %s: %s", name, uv_strerror(r));
-		return -1;
-	}
 	l->handle.data = l;
 	l->open = true;
-	r = uv_tcp_bind(&l->handle, (struct sockaddr *)&ss,
-			a->family == AF_INET6 ? UV_TCP_IPV6ONLY : 0);
-	if (r == 0)
-		r = uv_listen((uv_stream_t *)&l->handle, 128, on_connection);
-	if (r < 0) {
-		log_error("cannot listen on TCP %s: %s", name, uv_strerror(r));
-		return -1;
-	}
-	return 0;
+	r = uv_tcp_bind(&l->handle, sa, sa->sa_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0);
+	return r < 0 ? r : uv_listen((uv_stream_t *)&l->handle, 128, on_connection);
 }
 
 void tcp_listener_close(struct tcp_listener *l)

@@ -76,29 +76,16 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 		send_reply(l, w->answer, n, addr);
 }
 
-int udp_listener_start(struct worker *w, struct udp_listener *l, const struct netaddr *a)
+int udp_listener_start(struct worker *w, struct udp_listener *l, const struct sockaddr *sa)
 {
-	struct sockaddr_storage ss;
-	char name[80];
-	int r;
-	netaddr_format(a, name, sizeof(name));
-	netaddr_to_sockaddr(a, &ss);
+	int r = uv_udp_init(&w->loop, &l->handle);
+	if (r < 0)
+		return r;
 	l->w = w;
-	if ((r = uv_udp_init(&w->loop, &l->handle)) < 0) {
-		log_error("UDP socket for %s: %s", name, uv_strerror(r));
-		return -1;
-	}
 	l->handle.data = l;
 	l->open = true;
-	r = uv_udp_bind(&l->handle, (struct sockaddr *)&ss,
-			a->family == AF_INET6 ? UV_UDP_IPV6ONLY : 0);
-	if (r == 0)
-		r = uv_udp_recv_start(&l->handle, on_alloc, on_recv);
-	if (r < 0) {
-		log_error("cannot listen on UDP %s: %s", name, uv_strerror(r));
-		return -1;
-	}
-	return 0;
+	r = uv_udp_bind(&l->handle, sa, sa->sa_family == AF_INET6 ? UV_UDP_IPV6ONLY : 0);
+	return r < 0 ? r : uv_udp_recv_start(&l->handle, on_alloc, on_recv);
 }
 
 void udp_listener_close(struct udp_listener *l)

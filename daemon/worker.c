@@ -35,10 +35,19 @@ int worker_start(struct worker *w, const struct cairn_config *cfg)
 	}
 	for (size_t i = 0; i < cfg->n_listen; i++) {
 		char name[80];
+		struct sockaddr_storage ss;
 		netaddr_format(&cfg->listen[i], name, sizeof(name));
-		if (udp_listener_start(w, &w->udp[i], &cfg->listen[i]) < 0 ||
-		    tcp_listener_start(w, &w->tcp[i], &cfg->listen[i]) < 0)
+		netaddr_to_sockaddr(&cfg->listen[i], &ss);
+		int r = udp_listener_start(w, &w->udp[i], (struct sockaddr *)&ss);
+		if (r < 0) {
+			log_error("cannot listen on UDP %s: %s", name, uv_strerror(r));
 			return -1;
+		}
+		r = tcp_listener_start(w, &w->tcp[i], (struct sockaddr *)&ss);
+		if (r < 0) {
+			log_error("cannot listen on TCP %s: %s", name, uv_strerror(r));
+			return -1;
+		}
 		log_info("listening on %s (UDP and TCP)", name);
 	}
 	return 0;

@@ -69,9 +69,10 @@ size_t worker_answer(struct worker *w, const struct sockaddr *peer, enum respond
 void worker_log_stats(const struct worker *w);
 
 /* In net_udp.c / net_tcp.c */
-int udp_listener_start(struct worker *w, struct udp_listener *l, const struct netaddr *a);
+/* Bind and start one listener; a libuv error code (< 0) when that fails. */
+int udp_listener_start(struct worker *w, struct udp_listener *l, const struct sockaddr *sa);
 void udp_listener_close(struct udp_listener *l);
-int tcp_listener_start(struct worker *w, struct tcp_listener *l, const struct netaddr *a);
+int tcp_listener_start(struct worker *w, struct tcp_listener *l, const struct sockaddr *sa);
 void tcp_listener_close(struct tcp_listener *l);
 void tcp_conns_stop(struct worker *w);
 
