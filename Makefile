@@ -83,8 +83,9 @@ conf: all
 	./$(BUILD)/cairnd --print-default-config > conf/cairnd.yaml
 
 unit: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; \
-		CAIRN_SRCDIR=$(CURDIR) ./$$t; done
+	@failed=""; for t in $(UNIT_BINS); do echo "== $$t"; \
+		CAIRN_SRCDIR=$(CURDIR) ./$$t || failed="$$failed $$(basename $$t)"; done; \
+		if [ -n "$$failed" ]; then echo "unit tests failed:$$failed"; exit 1; fi
 
 lab: all
 	CAIRND=$(CURDIR)/$(BUILD)/cairnd $(PYTHON) -m pytest -q -p no:cacheprovider tests/lab

@@ -58,15 +58,22 @@ static bool check_keys(struct conf_parser *p, yaml_node_t *map, const char *cons
 	return ok;
 }
 
-/* TXT data written plainly is one character-string: quote it for the zone-file parser. */
+/* TXT data written plainly is text: quote it for the zone-file parser, split into
+ * character-strings of at most 255 bytes (RFC 1035 §3.3.14), as long DKIM keys need. */
 static void quote_txt(const char *s, char *out, size_t size)
 {
-	size_t o = 0;
+	size_t o = 0, in_string = 0;
 	out[o++] = '"';
-	for (; *s && o + 3 < size; s++) {
+	for (; *s && o + 6 < size; s++) {
+		if (in_string == 255) {
+			memcpy(out + o, "\" \"", 3);
+			o += 3;
+			in_string = 0;
+		}
 		if (*s == '"' || *s == '\\')
 			out[o++] = '\\';
 		out[o++] = *s;
+		in_string++;
 	}
 	out[o++] = '"';
 	out[o] = '\0';
@@ -180,6 +187,10 @@ static struct zone *parse_zone(struct conf_parser *p, yaml_node_t *entry)
 	const char *name = conf_scalar(p, nn, "private zone name");
 	if (!name)
 		return NULL;
+	if (name[0] == '\0' || !strcmp(name, ".")) {
+		conf_error(p, nn, "a private zone needs a name below the root, not '%s'", name);
+		return NULL;
+	}
 	char abs[WIRE_NAME_TEXT_MAX];
 	uint8_t apex[WIRE_NAME_MAX];
 	snprintf(abs, sizeof(abs), "%s%s", name, name[0] && name[strlen(name) - 1] == '.' ? "" : ".");

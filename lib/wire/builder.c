@@ -107,29 +107,39 @@ int wire_builder_question(struct wire_builder *b, const uint8_t *qname, uint16_t
 	return 0;
 }
 
-/* Copy rdata, compressing the embedded names of the RFC 1035 types. */
-static int put_rdata(struct wire_builder *b, uint16_t type, const uint8_t *rd, uint16_t rdlen,
-		     size_t end)
+int wire_rdata_names(uint16_t type, size_t *skip)
 {
-	size_t skip = 0;
-	int names = 0;
+	*skip = 0;
 	switch (type) {
 	case DNS_TYPE_NS:
 	case DNS_TYPE_CNAME:
 	case DNS_TYPE_PTR:
-		names = 1;
-		break;
+		return 1;
 	case DNS_TYPE_SOA:
-		names = 2;
-		break;
+		return 2;
 	case DNS_TYPE_MX:
-		skip = 2;
-		names = 1;
-		break;
+		*skip = 2;
+		return 1;
 	default:
-		break;
+		return 0;
 	}
-	if (names == 0 || skip > rdlen) {
+}
+
+/* Copy rdata, compressing the embedded names of the RFC 1035 types; data whose names are
+ * malformed is copied as it is rather than read past its end. */
+static int put_rdata(struct wire_builder *b, uint16_t type, const uint8_t *rd, uint16_t rdlen,
+		     size_t end)
+{
+	size_t skip, in;
+	int names = wire_rdata_names(type, &skip);
+	bool well_formed = names > 0 && skip <= rdlen;
+	in = skip;
+	for (int i = 0; well_formed && i < names; i++) {
+		int nl = wire_name_len_bounded(rd + in, rdlen - in);
+		well_formed = nl > 0;
+		in += nl > 0 ? (size_t)nl : 0;
+	}
+	if (!well_formed) {
 		if (b->len + rdlen > end)
 			return -1;
 		memcpy(b->buf + b->len, rd, rdlen);
@@ -140,17 +150,12 @@ static int put_rdata(struct wire_builder *b, uint16_t type, const uint8_t *rd, u
 		return -1;
 	memcpy(b->buf + b->len, rd, skip);
 	b->len += skip;
-	size_t in = skip;
+	in = skip;
 	for (int i = 0; i < names; i++) {
-		if (in >= rdlen)
-			return -1;
 		const uint8_t *n = rd + in;
-		size_t nl = wire_name_len(n);
-		if (in + nl > rdlen)
-			return -1;
 		if (put_name(b, n, end, true) < 0)
 			return -1;
-		in += nl;
+		in += wire_name_len(n);
 	}
 	if (b->len + (rdlen - in) > end)
 		return -1;

@@ -36,6 +36,10 @@ struct wire_opt {
 	const char *ede_text;          /* EXTRA-TEXT, may be NULL; cut at WIRE_EDE_TEXT_MAX */
 };
 
+/* How many names the data of an RFC 1035 type carries (NS, CNAME, PTR: 1; SOA: 2; MX: 1
+ * after 2 fixed bytes), the ones the builder compresses; 0 for every other type. */
+int wire_rdata_names(uint16_t type, size_t *skip);
+
 void wire_builder_init(struct wire_builder *b, uint8_t *buf, size_t cap);
 
 /* Header with the given ID and flags word; the low 4 bits of rcode go in the header. */

@@ -68,6 +68,20 @@ size_t wire_name_len(const uint8_t *name)
 	return (size_t)(p - name) + 1;
 }
 
+int wire_name_len_bounded(const uint8_t *name, size_t max)
+{
+	size_t o = 0;
+	while (o < max) {
+		uint8_t c = name[o];
+		if (c & 0xc0)
+			return -1;
+		o += 1 + (size_t)c;
+		if (c == 0)
+			return o <= WIRE_NAME_MAX ? (int)o : -1;
+	}
+	return -1;
+}
+
 void wire_name_lower(uint8_t *name)
 {
 	while (*name) {

@@ -38,6 +38,10 @@ int wire_name_skip(const uint8_t *pkt, size_t len, size_t *pos);
 /* Length of an uncompressed wire name, root label included. */
 size_t wire_name_len(const uint8_t *name);
 
+/* Length of an uncompressed name that must end within max bytes; -1 if it does not, or if
+ * it holds a pointer or a reserved label type (for names inside record data). */
+int wire_name_len_bounded(const uint8_t *name, size_t max);
+
 /* Lower-case ASCII letters in place: the canonical form (RFC 4034 §6.2). */
 void wire_name_lower(uint8_t *name);
 

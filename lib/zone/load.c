@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <ldns/ldns.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Hand one parsed ldns record to the zone in wire form. */
@@ -35,41 +36,116 @@ static ldns_rdf *apex_rdf(const struct zone *z)
 	return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, wire_name_len(z->apex), z->apex);
 }
 
+/* The line of the first record text at or after byte off: blank lines and comments that ldns
+ * skips before a record do not count. ldns's own line counter drifts around directives, blank
+ * lines and final newlines, so we count ourselves. */
+static int record_line(const char *buf, size_t len, size_t off)
+{
+	size_t p = off;
+	for (;;) {
+		while (p < len && (buf[p] == ' ' || buf[p] == '\t' || buf[p] == '\n' || buf[p] == '\r'))
+			p++;
+		if (p < len && buf[p] == ';') {
+			while (p < len && buf[p] != '\n')
+				p++;
+			continue;
+		}
+		break;
+	}
+	int line = 1;
+	for (size_t i = 0; i < p && i < len; i++)
+		line += buf[i] == '\n';
+	return line;
+}
+
+static char *slurp(FILE *fp, size_t *len)
+{
+	size_t cap = 8192, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		if (n == cap) {
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				return NULL;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		size_t r = fread(buf + n, 1, cap - n, fp);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	*len = n;
+	return buf;
+}
+
+/* Read record by record (not ldns_zone_new_frm_fp_l) so that every error, including the
+ * ones found after parsing, names its line, and nothing parsed is lost on an error. */
 int zone_load_file(struct zone *z, const char *path, char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "r");
-	if (!fp) {
+	FILE *file = fopen(path, "r");
+	if (!file) {
 		snprintf(err, errlen, "cannot open zone file %s: %s", path, strerror(errno));
 		return -1;
 	}
-	ldns_rdf *origin = apex_rdf(z);
-	ldns_zone *lz = NULL;
-	int line = 0, rc = -1;
-	ldns_status st = ldns_zone_new_frm_fp_l(&lz, fp, origin, ZONE_DEFAULT_TTL,
-						LDNS_RR_CLASS_IN, &line);
-	fclose(fp);
-	if (st != LDNS_STATUS_OK) {
-		snprintf(err, errlen, "zone file %s line %d: %s", path, line,
-			 ldns_get_errorstr_by_id(st));
-		goto out;
+	size_t len = 0;
+	char *text = slurp(file, &len);
+	fclose(file);
+	FILE *fp = text ? fmemopen(text, len ? len : 1, "r") : NULL;
+	if (!fp) {
+		free(text);
+		snprintf(err, errlen, "cannot read zone file %s: out of memory", path);
+		return -1;
 	}
+	if (len == 0)
+		fgetc(fp); /* an empty file: fmemopen needs one byte, reach EOF at once */
+	ldns_rdf *origin = apex_rdf(z), *prev = NULL;
+	uint32_t ttl = ZONE_DEFAULT_TTL;
+	int ldns_line = 0, rc = 0, soa_line = 0;
 	char rrerr[256];
-	if (ldns_zone_soa(lz) && add_ldns_rr(z, ldns_zone_soa(lz), rrerr, sizeof(rrerr)) < 0) {
-		snprintf(err, errlen, "zone file %s: %s", path, rrerr);
-		goto out;
-	}
-	ldns_rr_list *rrs = ldns_zone_rrs(lz);
-	for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
-		if (add_ldns_rr(z, ldns_rr_list_rr(rrs, i), rrerr, sizeof(rrerr)) < 0) {
-			snprintf(err, errlen, "zone file %s: %s", path, rrerr);
-			goto out;
+
+	while (rc == 0 && !feof(fp)) {
+		ldns_rr *rr = NULL;
+		long off = ftell(fp);
+		ldns_status st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin, &prev, &ldns_line);
+		int line = record_line(text, len, off < 0 ? 0 : (size_t)off);
+		switch (st) {
+		case LDNS_STATUS_OK:
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && soa_line) {
+				snprintf(err, errlen, "zone file %s line %d: a second SOA record "
+					 "(the first is on line %d; a zone has exactly one)",
+					 path, line, soa_line);
+				rc = -1;
+			} else if (add_ldns_rr(z, rr, rrerr, sizeof(rrerr)) < 0) {
+				snprintf(err, errlen, "zone file %s line %d: %s", path, line, rrerr);
+				rc = -1;
+			} else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA) {
+				soa_line = line;
+			}
+			break;
+		case LDNS_STATUS_SYNTAX_EMPTY:  /* blank line or comment */
+		case LDNS_STATUS_SYNTAX_TTL:    /* $TTL, applied by ldns */
+		case LDNS_STATUS_SYNTAX_ORIGIN: /* $ORIGIN, applied by ldns */
+			break;
+		case LDNS_STATUS_SYNTAX_INCLUDE:
+			snprintf(err, errlen, "zone file %s line %d: $INCLUDE is not supported",
+				 path, line);
+			rc = -1;
+			break;
+		default:
+			snprintf(err, errlen, "zone file %s line %d: %s", path, line,
+				 ldns_get_errorstr_by_id(st));
+			rc = -1;
+			break;
 		}
+		ldns_rr_free(rr);
 	}
-	rc = 0;
-out:
-	if (lz)
-		ldns_zone_deep_free(lz);
+	fclose(fp);
+	free(text);
 	ldns_rdf_deep_free(origin);
+	ldns_rdf_deep_free(prev);
 	return rc;
 }
 

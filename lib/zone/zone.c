@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/wire/builder.h"
 #include "lib/wire/dns.h"
 
 /* One record as loaded, before the zone is indexed. */
@@ -77,6 +78,18 @@ int zone_add_rr(struct zone *z, const uint8_t *owner, uint16_t type, uint32_t tt
 	    type == DNS_TYPE_IXFR || type == DNS_TYPE_TSIG) {
 		snprintf(err, errlen, "type %u cannot be stored in a zone", type);
 		return -1;
+	}
+	size_t skip, in;
+	int names = wire_rdata_names(type, &skip);
+	in = skip;
+	for (int i = 0; i < names; i++) {
+		int nl = in <= rdlen ? wire_name_len_bounded(rdata + in, rdlen - in) : -1;
+		if (nl < 0) {
+			wire_name_to_text(owner, name, sizeof(name));
+			snprintf(err, errlen, "malformed data in a type %u record at %s", type, name);
+			return -1;
+		}
+		in += (size_t)nl;
 	}
 	if (p->count == p->cap) {
 		size_t ncap = p->cap ? p->cap * 2 : 16;

@@ -1,0 +1,577 @@
+/* Unit tests for daemon/config.h: defaults, every error with its position, private and
+ * built-in zones, and the reference text that is conf/cairnd.yaml. */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "daemon/config.h"
+#include "daemon/log.h"
+#include "lib/wire/dns.h"
+#include "lib/wire/name.h"
+#include "lib/zone/lookup.h"
+
+static char srcdir[2048], datadir[4096];
+
+static int setup_paths(void **state)
+{
+	(void)state;
+	const char *s = getenv("CAIRN_SRCDIR");
+	snprintf(srcdir, sizeof(srcdir), "%s", s ? s : ".");
+	snprintf(datadir, sizeof(datadir), "%s/tests/unit/data", srcdir);
+	return 0;
+}
+
+static struct cairn_config *load(const char *text, struct config_errors *e)
+{
+	return config_load_text(text, strlen(text), "test.yaml", datadir, e);
+}
+
+static struct cairn_config *load_ok(const char *text)
+{
+	struct config_errors e;
+	struct cairn_config *cfg = load(text, &e);
+	if (!cfg)
+		fail_msg("config rejected: %s", e.count ? e.msg[0] : "(no message)");
+	assert_int_equal(e.count, 0);
+	return cfg;
+}
+
+/* The text must be refused with exactly one error, at "test.yaml:LINE:COL: ", that
+ * contains needle. */
+static void expect_error(const char *text, int line, int col, const char *needle)
+{
+	struct config_errors e;
+	char pos[64];
+	struct cairn_config *cfg = load(text, &e);
+	snprintf(pos, sizeof(pos), "test.yaml:%d:%d: ", line, col);
+	if (cfg) {
+		config_free(cfg);
+		fail_msg("accepted, expected an error at %s", pos);
+	}
+	if (e.count != 1) {
+		for (size_t i = 0; i < e.count; i++)
+			print_message("  %s\n", e.msg[i]);
+		config_errors_clear(&e);
+		fail_msg("expected one error, got %zu", e.count);
+	}
+	bool at = strncmp(e.msg[0], pos, strlen(pos)) == 0;
+	bool says = strstr(e.msg[0], needle) != NULL;
+	if (!at || !says) {
+		print_message("  got: %s\n", e.msg[0]);
+		config_errors_clear(&e);
+		fail_msg("expected '%s...%s'", pos, needle);
+	}
+	config_errors_clear(&e);
+}
+
+/* For the checks of a missing rule: refused, with one error on the given line that
+ * mentions needle (the column is left to whoever adds the rule). */
+static void expect_error_on_line(const char *text, int line, const char *needle)
+{
+	struct config_errors e;
+	char pos[64];
+	struct cairn_config *cfg = load(text, &e);
+	snprintf(pos, sizeof(pos), "test.yaml:%d:", line);
+	if (cfg) {
+		config_free(cfg);
+		fail_msg("accepted, expected an error at %s", pos);
+	}
+	bool ok = e.count == 1 && strncmp(e.msg[0], pos, strlen(pos)) == 0 &&
+		  strstr(e.msg[0], needle);
+	if (!ok)
+		for (size_t i = 0; i < e.count; i++)
+			print_message("  got: %s\n", e.msg[i]);
+	config_errors_clear(&e);
+	if (!ok)
+		fail_msg("expected one error '%s...%s'", pos, needle);
+}
+
+/* Does the config's zoneset answer qname A, and with which rcode / answer count? */
+static struct zone_answer za;
+
+static bool ask(const struct cairn_config *cfg, const char *qname, uint16_t qtype)
+{
+	static uint8_t n[WIRE_NAME_MAX];
+	assert_true(wire_name_from_text(qname, NULL, n) > 0);
+	wire_name_lower(n);
+	return zoneset_answer(&cfg->zoneset, n, qtype, &za);
+}
+
+static const uint8_t *first_rdata(unsigned i, uint16_t *len)
+{
+	uint32_t off = 0;
+	const uint8_t *rd = NULL;
+	assert_true(i < za.n_answer);
+	assert_true(zone_rrset_next(za.answer[i].rrset, &off, &rd, len));
+	return rd;
+}
+
+/* ---- defaults ---- */
+
+static void assert_defaults(const struct cairn_config *cfg)
+{
+	static const uint8_t v6_loopback[16] = { [15] = 1 };
+	assert_int_equal(cfg->n_listen, 2);
+	assert_int_equal(cfg->listen[0].family, AF_INET);
+	assert_memory_equal(cfg->listen[0].addr, "\x7f\x00\x00\x01", 4);
+	assert_int_equal(cfg->listen[0].port, 5353);
+	assert_int_equal(cfg->listen[1].family, AF_INET6);
+	assert_memory_equal(cfg->listen[1].addr, v6_loopback, 16);
+	assert_int_equal(cfg->listen[1].port, 5353);
+	assert_int_equal(cfg->access.count, 2);
+	assert_true(cfg->access.rules[0].allow);
+	assert_int_equal(cfg->access.rules[0].net.prefix, 8);
+	assert_int_equal(cfg->access.rules[1].net.prefix, 128);
+	assert_int_equal(cfg->edns_buffer_size, 1232);
+	assert_int_equal(cfg->tcp_idle_timeout_ms, 10000);
+	assert_int_equal(cfg->max_tcp_clients, 256);
+	assert_int_equal(cfg->log_level, LOG_INFO);
+	assert_true(cfg->builtin_zones);
+	assert_int_equal(cfg->n_zones, 0);
+	assert_true(cfg->n_builtins > 0);
+	assert_true(ask(cfg, "localhost.", DNS_TYPE_A));
+}
+
+static void test_builtin_default_loads_with_documented_values(void **state)
+{
+	(void)state;
+	struct config_errors e;
+	struct cairn_config *cfg = config_load(NULL, &e);
+	if (!cfg)
+		fail_msg("built-in default rejected: %s", e.count ? e.msg[0] : "?");
+	assert_string_equal(cfg->source, "<built-in default>");
+	assert_defaults(cfg);
+	config_free(cfg);
+}
+
+static void test_empty_document_gives_the_same_defaults(void **state)
+{
+	(void)state;
+	static const char *const texts[] = { "", "# nothing but a comment\n", "server:\n",
+					     "server:\nprivate-zones:\n" };
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct cairn_config *cfg = load_ok(texts[i]);
+		assert_defaults(cfg);
+		config_free(cfg);
+	}
+}
+
+static void test_values_in_range_and_duration_units_are_accepted(void **state)
+{
+	(void)state;
+	struct cairn_config *cfg = load_ok("server:\n"
+					   "  listen: [\"192.0.2.1\", \"[2001:db8::1]@5300\"]\n"
+					   "  edns-buffer-size: 4096\n"
+					   "  tcp-idle-timeout: 500ms\n"
+					   "  max-tcp-clients: 1\n"
+					   "  log-level: debug\n");
+	assert_int_equal(cfg->n_listen, 2);
+	assert_int_equal(cfg->listen[0].port, 53);
+	assert_int_equal(cfg->listen[1].family, AF_INET6);
+	assert_int_equal(cfg->listen[1].port, 5300);
+	assert_int_equal(cfg->edns_buffer_size, 4096);
+	assert_int_equal(cfg->tcp_idle_timeout_ms, 500);
+	assert_int_equal(cfg->max_tcp_clients, 1);
+	assert_int_equal(cfg->log_level, LOG_DEBUG);
+	config_free(cfg);
+	cfg = load_ok("server:\n  tcp-idle-timeout: 2m\n");
+	assert_int_equal(cfg->tcp_idle_timeout_ms, 120000);
+	config_free(cfg);
+	cfg = load_ok("server:\n  tcp-idle-timeout: 15\n");
+	assert_int_equal(cfg->tcp_idle_timeout_ms, 15000);
+	config_free(cfg);
+}
+
+/* ---- every error kind, at its place ---- */
+
+static void test_error_unknown_top_level_key(void **state)
+{
+	(void)state;
+	expect_error("server:\n  log-level: info\nservr:\n  x: 1\n", 3, 1, "unknown key 'servr'");
+}
+
+static void test_error_unknown_key_in_server(void **state)
+{
+	(void)state;
+	expect_error("server:\n  listn: []\n", 2, 3, "unknown key 'listn' in server");
+}
+
+static void test_error_wrong_type_for_number(void **state)
+{
+	(void)state;
+	expect_error("server:\n  edns-buffer-size: lots\n", 2, 21, "'lots'");
+	expect_error("server:\n  edns-buffer-size: [1232]\n", 2, 21, "single value");
+}
+
+static void test_error_number_out_of_range(void **state)
+{
+	(void)state;
+	expect_error("server:\n  edns-buffer-size: 100\n", 2, 21, "512 to 4096");
+	expect_error("server:\n  max-tcp-clients: 0\n", 2, 20, "'0'");
+}
+
+static void test_error_bad_duration(void **state)
+{
+	(void)state;
+	expect_error("server:\n  tcp-idle-timeout: soon\n", 2, 21, "'soon'");
+	expect_error("server:\n  tcp-idle-timeout: 99ms\n", 2, 21, "'99ms'");
+}
+
+static void test_error_bad_enum(void **state)
+{
+	(void)state;
+	expect_error("server:\n  log-level: loud\n", 2, 14,
+		     "one of error, warning, info, debug, not 'loud'");
+}
+
+static void test_error_bad_listen_address(void **state)
+{
+	(void)state;
+	expect_error("server:\n  listen: [\"999.1.1.1@53\"]\n", 2, 12, "bad address '999.1.1.1'");
+}
+
+static void test_error_bad_listen_port(void **state)
+{
+	(void)state;
+	expect_error("server:\n  listen:\n    - 127.0.0.1@70000\n", 3, 7, "bad port '70000'");
+}
+
+static void test_error_bad_cidr(void **state)
+{
+	(void)state;
+	expect_error("server:\n  access:\n    - allow: 10.0.0.0/33\n", 3, 14,
+		     "bad CIDR '10.0.0.0/33'");
+}
+
+static void test_error_cidr_with_host_bits(void **state)
+{
+	(void)state;
+	expect_error("server:\n  access:\n    - refuse: 0.0.0.0/0\n    - allow: 10.0.0.1/8\n", 4,
+		     14, "bits set after /8");
+}
+
+static void test_error_access_entry_with_unknown_action(void **state)
+{
+	(void)state;
+	expect_error("server:\n  access:\n    - permit: 10.0.0.0/8\n", 3, 7,
+		     "unknown access action 'permit'");
+}
+
+static void test_error_duplicate_key(void **state)
+{
+	(void)state;
+	expect_error("server:\n  edns-buffer-size: 1232\n  edns-buffer-size: 1400\n", 3, 3,
+		     "duplicate key 'edns-buffer-size' (first at line 2)");
+}
+
+static void test_error_duplicate_private_zone(void **state)
+{
+	(void)state;
+	expect_error("private-zones:\n  - name: a.test\n  - name: A.test.\n", 3, 11,
+		     "duplicate private zone a.test. (first at line 2)");
+}
+
+static void test_error_record_with_unknown_type(void **state)
+{
+	(void)state;
+	expect_error("private-zones:\n  - name: a.test\n    records:\n"
+		     "      - {name: www, type: BOGUS, data: [1]}\n",
+		     4, 27, "unknown record type 'BOGUS'");
+}
+
+static void test_error_record_with_bad_data(void **state)
+{
+	(void)state;
+	expect_error("private-zones:\n  - name: a.test\n    records:\n"
+		     "      - {name: www, type: A, data: [not-an-ip]}\n",
+		     4, 37, "bad A record data 'not-an-ip'");
+}
+
+static void test_error_private_zone_without_name(void **state)
+{
+	(void)state;
+	expect_error("private-zones:\n  - file: good.zone\n", 2, 5, "needs a name");
+}
+
+static void test_error_private_zone_name_is_empty(void **state)
+{
+	(void)state;
+	/* "name:" with nothing after it must not quietly become the root zone, which would
+	 * answer NXDOMAIN for every name on the Internet */
+	expect_error_on_line("private-zones:\n  - name:\n    records:\n"
+		     "      - {name: www.example.com., type: A, data: [192.0.2.1]}\n",
+		     2, "name");
+}
+
+static void test_error_zone_file_does_not_exist(void **state)
+{
+	(void)state;
+	expect_error("private-zones:\n  - name: a.test\n    file: nope.zone\n", 3, 11,
+		     "cannot open zone file");
+}
+
+static void test_error_builtin_zones_names_a_zone_that_is_not_built_in(void **state)
+{
+	(void)state;
+	expect_error("server:\n  builtin-zones: [localhost, test]\n", 2, 30,
+		     "no built-in zone at or below 'test'");
+}
+
+static void test_error_builtin_zones_entry_is_empty(void **state)
+{
+	(void)state;
+	/* an empty entry is not a zone name; it must not switch every built-in zone off */
+	expect_error_on_line("server:\n  builtin-zones: [\"\"]\n", 2, "builtin-zones");
+}
+
+static void test_error_yaml_syntax(void **state)
+{
+	(void)state;
+	expect_error("server:\n\tlisten: []\n", 2, 1, "YAML syntax error");
+	expect_error("server:\n  listen: [\"127.0.0.1\"\n", 3, 1, "YAML syntax error");
+}
+
+static void test_several_errors_are_all_reported(void **state)
+{
+	(void)state;
+	struct config_errors e;
+	const char *text = "server:\n"
+			   "  edns-buffer-size: 100\n"
+			   "  log-level: loud\n"
+			   "  colour: blue\n"
+			   "private-zones:\n"
+			   "  - name: a.test\n"
+			   "    records:\n"
+			   "      - {name: www, type: A, data: [nope]}\n";
+	assert_null(load(text, &e));
+	assert_int_equal(e.count, 4);
+	assert_non_null(strstr(e.msg[0], "test.yaml:2:21: "));
+	assert_non_null(strstr(e.msg[1], "test.yaml:3:14: "));
+	assert_non_null(strstr(e.msg[2], "test.yaml:4:3: "));
+	assert_non_null(strstr(e.msg[3], "test.yaml:8:37: "));
+	config_errors_clear(&e);
+	assert_int_equal(e.count, 0);
+}
+
+static void test_errors_beyond_the_limit_are_counted(void **state)
+{
+	(void)state;
+	struct config_errors e;
+	char *text = malloc(16 * 150 + 16);
+	size_t o = (size_t)sprintf(text, "server:\n");
+	for (int i = 0; i < 150; i++)
+		o += (size_t)sprintf(text + o, "  k%d: 1\n", i);
+	assert_null(config_load_text(text, o, "test.yaml", datadir, &e));
+	assert_int_equal(e.count, CONFIG_MAX_ERRORS);
+	assert_int_equal(e.dropped, 50);
+	config_errors_clear(&e);
+	free(text);
+}
+
+static void test_missing_config_file_is_reported(void **state)
+{
+	(void)state;
+	struct config_errors e;
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/no-such-config.yaml", datadir);
+	assert_null(config_load(path, &e));
+	assert_int_equal(e.count, 1);
+	assert_non_null(strstr(e.msg[0], "no-such-config.yaml:1:1: "));
+	config_errors_clear(&e);
+}
+
+/* ---- private and built-in zones ---- */
+
+static void test_private_zone_records_answer_through_zoneset(void **state)
+{
+	(void)state;
+	uint16_t len;
+	struct cairn_config *cfg = load_ok(
+		"private-zones:\n"
+		"  - name: corp.test\n"
+		"    records:\n"
+		"      - {name: www, type: A, data: [192.0.2.10, 192.0.2.11]}\n"
+		"      - {name: \"@\", type: MX, ttl: 60, data: [\"10 mail\"]}\n"
+		"      - {name: mail.corp.test., type: A, data: 192.0.2.25}\n"
+		"      - {name: note, type: TXT, data: [hello world, 'say \"hi\"']}\n"
+		"      - {name: two, type: TXT, data: ['\"a\" \"b\"']}\n"
+		"      - {name: \"*.dev\", type: CNAME, data: [www]}\n");
+	assert_int_equal(cfg->n_zones, 1);
+
+	assert_true(ask(cfg, "www.corp.test.", DNS_TYPE_A));
+	assert_int_equal(za.rcode, DNS_RCODE_NOERROR);
+	assert_int_equal(za.answer[0].rrset->count, 2);
+	assert_int_equal(za.answer[0].ttl, 300); /* default TTL */
+
+	assert_true(ask(cfg, "corp.test.", DNS_TYPE_MX));
+	assert_int_equal(za.answer[0].ttl, 60);
+	assert_memory_equal(first_rdata(0, &len), "\x00\x0a\x04mail\x04\x63orp\x04test", 18);
+	assert_int_equal(len, 18);
+
+	assert_true(ask(cfg, "mail.corp.test.", DNS_TYPE_A));
+	assert_memory_equal(first_rdata(0, &len), "\xc0\x00\x02\x19", 4);
+
+	assert_true(ask(cfg, "note.corp.test.", DNS_TYPE_TXT));
+	assert_int_equal(za.answer[0].rrset->count, 2);
+	uint32_t off = 0;
+	const uint8_t *rd;
+	bool hello = false, hi = false;
+	while (zone_rrset_next(za.answer[0].rrset, &off, &rd, &len)) {
+		hello |= len == 12 && !memcmp(rd, "\x0bhello world", 12);
+		hi |= len == 9 && !memcmp(rd, "\x08say \"hi\"", 9);
+	}
+	assert_true(hello);
+	assert_true(hi);
+
+	assert_true(ask(cfg, "two.corp.test.", DNS_TYPE_TXT));
+	assert_memory_equal(first_rdata(0, &len), "\x01\x61\x01\x62", 4);
+	assert_int_equal(len, 4);
+
+	assert_true(ask(cfg, "x.dev.corp.test.", DNS_TYPE_A));
+	assert_int_equal(za.n_answer, 2);
+	assert_int_equal(za.answer[1].rrset->type, DNS_TYPE_A);
+
+	assert_true(ask(cfg, "nope.corp.test.", DNS_TYPE_A));
+	assert_int_equal(za.rcode, DNS_RCODE_NXDOMAIN);
+	config_free(cfg);
+}
+
+static void test_private_zone_file_is_found_next_to_the_config(void **state)
+{
+	(void)state;
+	struct config_errors e;
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/with-zone.yaml", datadir);
+	struct cairn_config *cfg = config_load(path, &e);
+	if (!cfg)
+		fail_msg("%s", e.count ? e.msg[0] : "?");
+	assert_string_equal(cfg->source, path);
+	assert_int_equal(cfg->listen[0].port, 5300);
+	assert_true(ask(cfg, "www.files.test.", DNS_TYPE_AAAA));
+	assert_int_equal(za.n_answer, 1);
+	config_free(cfg);
+}
+
+static void test_builtin_zones_false_removes_localhost(void **state)
+{
+	(void)state;
+	struct cairn_config *cfg = load_ok("server:\n  builtin-zones: false\n");
+	assert_false(cfg->builtin_zones);
+	assert_int_equal(cfg->n_builtins, 0);
+	assert_false(ask(cfg, "localhost.", DNS_TYPE_A));
+	assert_false(ask(cfg, "1.0.0.127.in-addr.arpa.", DNS_TYPE_PTR));
+	config_free(cfg);
+}
+
+static void test_builtin_zones_list_leaves_out_only_those(void **state)
+{
+	(void)state;
+	struct cairn_config *cfg = load_ok("server:\n  builtin-zones: [localhost]\n");
+	assert_false(ask(cfg, "localhost.", DNS_TYPE_A));
+	assert_true(ask(cfg, "foo.invalid.", DNS_TYPE_A));
+	assert_int_equal(za.rcode, DNS_RCODE_NXDOMAIN);
+	assert_true(ask(cfg, "1.0.0.127.in-addr.arpa.", DNS_TYPE_PTR));
+	config_free(cfg);
+	/* a parent name leaves out every built-in zone below it */
+	cfg = load_ok("server:\n  builtin-zones: [in-addr.arpa.]\n");
+	assert_false(ask(cfg, "1.0.0.127.in-addr.arpa.", DNS_TYPE_PTR));
+	assert_true(ask(cfg, "localhost.", DNS_TYPE_A));
+	config_free(cfg);
+}
+
+static void test_private_zone_replaces_builtin_of_same_name(void **state)
+{
+	(void)state;
+	struct cairn_config *cfg = load_ok(
+		"private-zones:\n"
+		"  - name: 10.in-addr.arpa\n"
+		"    records:\n"
+		"      - {name: 1.2.3, type: PTR, data: [host.corp.test.]}\n");
+	assert_true(ask(cfg, "1.2.3.10.in-addr.arpa.", DNS_TYPE_PTR));
+	assert_int_equal(za.rcode, DNS_RCODE_NOERROR);
+	assert_int_equal(za.n_answer, 1);
+	assert_ptr_equal(za.zone, cfg->zones[0]);
+	/* a miss gets the private zone's (synthesised) SOA, not the built-in one */
+	assert_true(ask(cfg, "9.9.9.10.in-addr.arpa.", DNS_TYPE_PTR));
+	assert_int_equal(za.rcode, DNS_RCODE_NXDOMAIN);
+	assert_ptr_equal(za.zone, cfg->zones[0]);
+	assert_int_equal(za.authority[0].ttl, 300);
+	/* the other built-in zones stay */
+	assert_true(ask(cfg, "1.1.168.192.in-addr.arpa.", DNS_TYPE_PTR));
+	assert_int_equal(za.rcode, DNS_RCODE_NXDOMAIN);
+	assert_true(ask(cfg, "localhost.", DNS_TYPE_A));
+	config_free(cfg);
+}
+
+/* ---- the reference ---- */
+
+static void test_reference_text_equals_shipped_conf_file(void **state)
+{
+	(void)state;
+	char *ref = NULL, path[4200];
+	size_t reflen = 0;
+	FILE *mem = open_memstream(&ref, &reflen);
+	assert_non_null(mem);
+	config_print_reference(mem);
+	fclose(mem);
+
+	snprintf(path, sizeof(path), "%s/conf/cairnd.yaml", srcdir);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	char *file = malloc(reflen + 2);
+	size_t n = fread(file, 1, reflen + 1, f);
+	fclose(f);
+	assert_int_equal(n, reflen);
+	assert_memory_equal(file, ref, reflen);
+	free(file);
+	free(ref);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_builtin_default_loads_with_documented_values),
+		cmocka_unit_test(test_empty_document_gives_the_same_defaults),
+		cmocka_unit_test(test_values_in_range_and_duration_units_are_accepted),
+		cmocka_unit_test(test_error_unknown_top_level_key),
+		cmocka_unit_test(test_error_unknown_key_in_server),
+		cmocka_unit_test(test_error_wrong_type_for_number),
+		cmocka_unit_test(test_error_number_out_of_range),
+		cmocka_unit_test(test_error_bad_duration),
+		cmocka_unit_test(test_error_bad_enum),
+		cmocka_unit_test(test_error_bad_listen_address),
+		cmocka_unit_test(test_error_bad_listen_port),
+		cmocka_unit_test(test_error_bad_cidr),
+		cmocka_unit_test(test_error_cidr_with_host_bits),
+		cmocka_unit_test(test_error_access_entry_with_unknown_action),
+		cmocka_unit_test(test_error_duplicate_key),
+		cmocka_unit_test(test_error_duplicate_private_zone),
+		cmocka_unit_test(test_error_record_with_unknown_type),
+		cmocka_unit_test(test_error_record_with_bad_data),
+		cmocka_unit_test(test_error_private_zone_without_name),
+		cmocka_unit_test(test_error_private_zone_name_is_empty),
+		cmocka_unit_test(test_error_zone_file_does_not_exist),
+		cmocka_unit_test(test_error_builtin_zones_names_a_zone_that_is_not_built_in),
+		cmocka_unit_test(test_error_builtin_zones_entry_is_empty),
+		cmocka_unit_test(test_error_yaml_syntax),
+		cmocka_unit_test(test_several_errors_are_all_reported),
+		cmocka_unit_test(test_errors_beyond_the_limit_are_counted),
+		cmocka_unit_test(test_missing_config_file_is_reported),
+		cmocka_unit_test(test_private_zone_records_answer_through_zoneset),
+		cmocka_unit_test(test_private_zone_file_is_found_next_to_the_config),
+		cmocka_unit_test(test_builtin_zones_false_removes_localhost),
+		cmocka_unit_test(test_builtin_zones_list_leaves_out_only_those),
+		cmocka_unit_test(test_private_zone_replaces_builtin_of_same_name),
+		cmocka_unit_test(test_reference_text_equals_shipped_conf_file),
+	};
+	return cmocka_run_group_tests(tests, setup_paths, NULL);
+}
