@@ -17,12 +17,20 @@
 struct worker;
 struct tcp_conn;
 
-/* One UDP socket; its receive buffer holds any datagram. */
+struct udp_queued;
+
+/* One UDP socket, driven by uv_poll so that replies can leave from the address the query came
+ * to (IP_PKTINFO / IPV6_PKTINFO) even on a wildcard bind, which uv_udp cannot do. */
 struct udp_listener {
-	uv_udp_t handle;
+	uv_poll_t poll;
+	int fd;                         /* our socket; closed after the poll handle closes */
 	struct worker *w;
 	bool open;                      /* handle initialised and not yet closed */
-	uint8_t buf[DNS_MAX_MESSAGE];   /* libuv reads every datagram here */
+	int family;                     /* AF_INET or AF_INET6 */
+	struct udp_queued *queue_head;  /* replies the kernel could not take yet */
+	struct udp_queued *queue_tail;
+	size_t queued;                  /* how many */
+	uint8_t buf[DNS_MAX_MESSAGE];   /* every datagram is read here */
 };
 
 /* One listening TCP socket. */
@@ -34,7 +42,7 @@ struct tcp_listener {
 
 /* Counters the daemon keeps besides the answer counters of lib/respond. */
 struct worker_counters {
-	uint64_t udp_send_errors;   /* datagrams the kernel would not take */
+	uint64_t udp_send_errors;   /* replies the kernel refused, or dropped: send queue full */
 	uint64_t tcp_accepted;      /* connections accepted */
 	uint64_t tcp_rejected;      /* closed at accept: max-tcp-clients reached */
 	uint64_t tcp_idle_closed;   /* closed by tcp-idle-timeout */

@@ -1,6 +1,10 @@
 """Starting up: what an operator sees when cairnd cannot serve, and the default config."""
 import subprocess
 
+import dns.exception
+import dns.message
+import dns.query
+
 import labutil
 
 
@@ -31,3 +35,34 @@ def test_unknown_argument_prints_usage_and_exits_2(cairnd_binary):
                        timeout=10)
     assert r.returncode == 2
     assert "usage: cairnd" in r.stderr
+
+
+
+def test_wildcard_listener_answers_from_the_address_that_was_asked(cairnd_binary, tmp_path):
+    """Bound to 0.0.0.0, cairnd must reply from the address the query went to (IP_PKTINFO):
+    a client ignores a UDP reply that comes from any other address."""
+    port = labutil.free_port()
+    cfg = tmp_path / "wild.yaml"
+    cfg.write_text('server:\n  listen: ["0.0.0.0@%d"]\n' % port)
+    proc = subprocess.Popen([str(cairnd_binary), "-c", str(cfg)], stderr=subprocess.PIPE,
+                            text=True)
+    query = dns.message.make_query("localhost.", "A")
+
+    def answered():
+        try:
+            return dns.query.udp(query, "127.0.0.1", port=port, timeout=0.2)
+        except (dns.exception.Timeout, OSError):
+            return None
+    try:
+        assert labutil.wait_until(answered, timeout=5), "the wildcard listener never answered"
+        for addr in ["127.0.0.1", "127.0.0.2", "127.0.0.53"]:
+            # dns.query.udp ignores replies whose source is not the address asked
+            r = dns.query.udp(query, addr, port=port, timeout=2)
+            assert [rr.address for rr in r.answer[0]] == ["127.0.0.1"], addr
+            r = dns.query.tcp(query, addr, port=port, timeout=2)
+            assert [rr.address for rr in r.answer[0]] == ["127.0.0.1"], addr
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=5) == 0
+        err = proc.stderr.read()
+        assert "Sanitizer" not in err and "runtime error:" not in err, err
