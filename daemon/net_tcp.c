@@ -164,6 +164,9 @@ static int process_messages(struct tcp_conn *c)
 		size_t n = worker_answer(w, (struct sockaddr *)&peer, RESPOND_TCP,
 					 c->rbuf + off + 2, mlen, w->answer, DNS_MAX_MESSAGE);
 		off += 2 + mlen;
+		/* Only a whole message counts as activity: a client that trickles a byte now
+		 * and then cannot hold a connection forever. */
+		uv_timer_again(&c->idle);
 		if (n && send_answer(c, w->answer, n) < 0)
 			return -1;
 	}
@@ -188,7 +191,6 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	if (nread == 0)
 		return;
 	c->rlen += (size_t)nread;
-	uv_timer_again(&c->idle);
 	if (process_messages(c) < 0) {
 		conn_close(c);
 		return;

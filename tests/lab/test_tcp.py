@@ -170,6 +170,29 @@ def test_partial_message_then_silence_is_closed(d):
     assert elapsed is not None, "half-sent message kept the connection open > 5s"
 
 
+def test_client_trickling_bytes_cannot_hold_a_connection(d):
+    # Slowloris: a byte every 0.3 s never completes a message; only whole messages count as
+    # activity, so the 1 s idle timeout still closes the connection.
+    q = frame(dns.message.make_query("www.example.test.", "A").to_wire())
+    closed_at = None
+    start = time.monotonic()
+    with d.tcp_connect() as s:
+        for i in range(len(q) - 1):
+            try:
+                s.sendall(q[i:i + 1])
+            except OSError:
+                closed_at = time.monotonic() - start
+                break
+            elapsed = wait_closed(s, timeout=0.3)
+            if elapsed is not None:
+                closed_at = time.monotonic() - start
+                break
+            if time.monotonic() - start > 6:
+                break
+    assert closed_at is not None, "a trickling client kept its connection over 6 s"
+    assert closed_at <= 4.0, "closed only after %.1fs (timeout 1s)" % closed_at
+
+
 def test_query_then_half_close_still_gets_answer(d):
     q = dns.message.make_query("www.example.test.", "A", id=7200)
     with d.tcp_connect() as s:
