@@ -242,33 +242,110 @@ void conf_apply_mapping(struct conf_parser *p, yaml_node_t *node, const struct c
 }
 
 /* Parse one document and apply it to cfg. */
+/* A position-stamped error without a node (libyaml's own errors). */
+static void error_at(struct conf_parser *p, size_t line, size_t col, const char *what,
+		     const char *problem, const char *context)
+{
+	size_t n = strlen(p->name) + strlen(problem) + (context ? strlen(context) : 0) + 128;
+	char *s;
+	if (p->errs->count >= CONFIG_MAX_ERRORS || !(s = malloc(n))) {
+		p->errs->dropped++;
+		return;
+	}
+	snprintf(s, n, "%s:%zu:%zu: %s: %s%s%s", p->name, line, col, what, problem,
+		 context ? " " : "", context ? context : "");
+	p->errs->msg[p->errs->count++] = s;
+}
+
+/* libyaml's reader errors (bad UTF-8, control characters) carry a byte offset, not a mark. */
+static void offset_to_position(const char *text, size_t len, size_t off, size_t *line,
+			       size_t *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off && i < len; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+/* Aliases (*name) would let a small file stand for a huge one, and every value in cairn's
+ * config has one meaning in one place: refuse each alias where it is written. Syntax errors
+ * are left to the document load, which reports them. */
+static bool reject_aliases(struct conf_parser *p, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	bool ok = true, done = false;
+	if (!yaml_parser_initialize(&parser))
+		return false;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	while (!done && yaml_parser_parse(&parser, &ev)) {
+		if (ev.type == YAML_ALIAS_EVENT) {
+			error_at(p, ev.start_mark.line + 1, ev.start_mark.column + 1,
+				 "YAML aliases are not supported", (const char *)ev.data.alias.anchor,
+				 "(write the value out)");
+			ok = false;
+		}
+		done = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return ok;
+}
+
+static void report_parser_error(struct conf_parser *p, yaml_parser_t *parser, const char *text,
+				size_t len)
+{
+	size_t line, col;
+	if (parser->error == YAML_READER_ERROR) {
+		offset_to_position(text, len, parser->problem_offset, &line, &col);
+	} else {
+		/* libyaml marks are 0-based */
+		line = parser->problem_mark.line + 1;
+		col = parser->problem_mark.column + 1;
+	}
+	error_at(p, line, col, "YAML syntax error", parser->problem ? parser->problem : "?",
+		 parser->context);
+}
+
+/* Parse the one document of the text and apply it to cfg. */
 static void apply_text(struct conf_parser *p, const char *text, size_t len,
 		       struct cairn_config *cfg)
 {
 	yaml_parser_t parser;
-	yaml_document_t doc;
+	yaml_document_t doc, extra;
 	if (!yaml_parser_initialize(&parser)) {
 		conf_error(p, NULL, "out of memory");
 		return;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		/* libyaml marks are 0-based; its problem text says what is wrong. */
-		char *s = NULL;
-		size_t n = strlen(p->name) + 256;
-		yaml_mark_t m = parser.problem_mark;
-		if (p->errs->count < CONFIG_MAX_ERRORS && (s = malloc(n))) {
-			snprintf(s, n, "%s:%zu:%zu: YAML syntax error: %s%s%s", p->name,
-				 m.line + 1, m.column + 1, parser.problem ? parser.problem : "?",
-				 parser.context ? " " : "", parser.context ? parser.context : "");
-			p->errs->msg[p->errs->count++] = s;
-		}
+		report_parser_error(p, &parser, text, len);
 		yaml_parser_delete(&parser);
 		return;
 	}
+	/* A second document ("---") would be silently ignored: refuse it. */
+	if (yaml_document_get_root_node(&doc)) {
+		if (!yaml_parser_load(&parser, &extra)) {
+			report_parser_error(p, &parser, text, len);
+		} else {
+			yaml_node_t *r = yaml_document_get_root_node(&extra);
+			if (r)
+				error_at(p, extra.start_mark.line + 1, extra.start_mark.column + 1,
+					 "more than one YAML document",
+					 "a config file holds exactly one", NULL);
+			yaml_document_delete(&extra);
+		}
+	}
 	p->doc = &doc;
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
-	if (root && !(root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0))
+	if (p->errs->count == 0 && reject_aliases(p, text, len) && root &&
+	    !(root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0))
 		conf_apply_mapping(p, root, conf_top, cfg, NULL);
 	p->doc = NULL;
 	yaml_document_delete(&doc);

@@ -168,6 +168,20 @@ static char *join_path(const char *dir, const char *file)
 	return s;
 }
 
+/* The apex a zone entry's name node asks for; false if it is not a usable name. */
+static bool entry_apex(yaml_node_t *nn, uint8_t apex[WIRE_NAME_MAX])
+{
+	if (nn->type != YAML_SCALAR_NODE || nn->data.scalar.length == 0)
+		return false;
+	const char *name = (const char *)nn->data.scalar.value;
+	char abs[WIRE_NAME_TEXT_MAX];
+	snprintf(abs, sizeof(abs), "%s%s", name, name[strlen(name) - 1] == '.' ? "" : ".");
+	if (wire_name_from_text(abs, NULL, apex) <= 0)
+		return false;
+	wire_name_lower(apex);
+	return true;
+}
+
 /* One private-zones entry. */
 static struct zone *parse_zone(struct conf_parser *p, yaml_node_t *entry)
 {
@@ -247,24 +261,26 @@ int conf_parse_private_zones(struct conf_parser *p, yaml_node_t *node, struct ca
 	for (yaml_node_item_t *it = node->data.sequence.items.start;
 	     it < node->data.sequence.items.top; it++) {
 		yaml_node_t *entry = conf_node(p, *it);
-		struct zone *z = entry ? parse_zone(p, entry) : NULL;
+		if (!entry)
+			continue;
+		/* Spot a duplicate before reading its records or zone file. */
+		yaml_node_t *nn = entry->type == YAML_MAPPING_NODE ? map_get(p, entry, "name") : NULL;
+		uint8_t apex[WIRE_NAME_MAX];
+		int dup_of = -1;
+		if (nn && entry_apex(nn, apex))
+			for (size_t i = 0; i < cfg->n_zones; i++)
+				if (wire_name_equal(cfg->zones[i]->apex, apex))
+					dup_of = (int)i;
+		if (dup_of >= 0) {
+			char t[WIRE_NAME_TEXT_MAX];
+			wire_name_to_text(apex, t, sizeof(t));
+			conf_error(p, nn, "duplicate private zone %s (first at line %d)", t,
+				   lines[dup_of]);
+			continue;
+		}
+		struct zone *z = parse_zone(p, entry);
 		if (!z)
 			continue;
-		yaml_node_t *nn = map_get(p, entry, "name");
-		bool dup = false;
-		for (size_t i = 0; i < cfg->n_zones; i++) {
-			if (wire_name_equal(cfg->zones[i]->apex, z->apex)) {
-				char t[WIRE_NAME_TEXT_MAX];
-				wire_name_to_text(z->apex, t, sizeof(t));
-				conf_error(p, nn, "duplicate private zone %s (first at line %d)", t,
-					   lines[i]);
-				dup = true;
-			}
-		}
-		if (dup) {
-			zone_free(z);
-			continue;
-		}
 		lines[cfg->n_zones] = (int)nn->start_mark.line + 1;
 		cfg->zones[cfg->n_zones++] = z;
 	}

@@ -72,7 +72,7 @@ static void on_stop_timeout(uv_timer_t *t)
 {
 	(void)t;
 	log_warning("answers still unsent after %d ms: closing anyway", STOP_GRACE_MS);
-	uv_walk(t->loop, close_any, NULL);
+	worker_force_close(&worker);
 }
 
 static void on_stop_signal(uv_signal_t *s, int signum)

@@ -1,7 +1,18 @@
 /*
  * net_tcp — TCP listeners and connections (RFC 7766): two-byte length framing, pipelined
- * queries answered as they complete, an idle timeout (§6.2.3), a cap on open connections and
- * back-pressure when a client does not read its answers.
+ * queries answered as they complete, an idle timeout (§6.2.3), a cap on open connections,
+ * bounded memory for clients that do not read, and a graceful close that does not reset.
+ *
+ * Each connection is a small state machine:
+ *
+ *   READING ──answers queued > HIGH──▶ PAUSED ──queue < LOW──▶ READING
+ *      │                                  │
+ *      ├── client EOF ──▶ (writes done) ──┼──────────────────────────────▶ closed
+ *      └── SIGTERM / bad frame ──▶ DRAINING ──writes done, FIN sent──▶ LINGER ──EOF/timer──▶ closed
+ *
+ * DRAINING and LINGER keep reading (and discard what arrives) so that the kernel never has
+ * unread input when the socket closes: closing with unread input sends a reset, and the
+ * client would lose answers already sent.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,22 +22,32 @@
 
 #define TCP_RBUF_INITIAL 1024
 #define TCP_RBUF_MAX (2 + DNS_MAX_MESSAGE)
-#define TCP_QUEUE_HIGH (256 * 1024) /* stop reading while this much is unwritten */
-#define TCP_QUEUE_LOW (64 * 1024)   /* and start again below this */
+#define TCP_QUEUE_HIGH (256 * 1024) /* stop answering while this much is unwritten */
+#define TCP_QUEUE_LOW (64 * 1024)   /* and go on below this */
+#define TCP_LINGER_MS 1000          /* wait this long for the client's FIN after ours */
+
+enum tcp_state {
+	TCP_READING,  /* reading and answering */
+	TCP_PAUSED,   /* not reading: too many answers unwritten (back-pressure) */
+	TCP_DRAINING, /* answering no more; sending what is queued, discarding input */
+	TCP_LINGER,   /* our FIN is sent; discarding input until the client's FIN or a timer */
+	TCP_CLOSED,   /* uv_close called; freed when both handles have closed */
+};
 
 struct tcp_conn {
 	uv_tcp_t handle;
-	uv_timer_t idle;
+	uv_timer_t timer;             /* idle timeout, then linger timeout */
+	uv_shutdown_t shutdown;       /* our FIN */
 	struct worker *w;
 	struct tcp_conn *prev, *next; /* in w->conns */
+	enum tcp_state state;
 	uint8_t *rbuf;                /* bytes received, not yet a whole message */
 	size_t rlen, rcap;
 	size_t queued;                /* answer bytes handed to libuv, not yet written */
 	unsigned writes;              /* uv_write requests in flight */
+	bool eof;                     /* the client sent its FIN */
+	bool progress;                /* a write completed since the last idle tick */
 	int open_handles;             /* handle + timer still to close before free */
-	bool paused;                  /* reading stopped by back-pressure */
-	bool finishing;               /* no more reading: close when writes are done */
-	bool closing;                 /* uv_close called */
 };
 
 struct tcp_write {
@@ -38,6 +59,7 @@ struct tcp_write {
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void drain(struct tcp_conn *c);
 
 static void on_conn_closed(uv_handle_t *h)
 {
@@ -50,9 +72,9 @@ static void on_conn_closed(uv_handle_t *h)
 
 static void conn_close(struct tcp_conn *c)
 {
-	if (c->closing)
+	if (c->state == TCP_CLOSED)
 		return;
-	c->closing = true;
+	c->state = TCP_CLOSED;
 	struct worker *w = c->w;
 	if (c->prev)
 		c->prev->next = c->next;
@@ -61,25 +83,65 @@ static void conn_close(struct tcp_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	w->n_conns--;
-	uv_timer_stop(&c->idle);
+	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->handle, on_conn_closed);
-	uv_close((uv_handle_t *)&c->idle, on_conn_closed);
+	uv_close((uv_handle_t *)&c->timer, on_conn_closed);
 }
 
-/* Stop reading; close as soon as every answer already queued has been written. */
-static void conn_finish(struct tcp_conn *c)
+static void on_linger_timeout(uv_timer_t *t)
 {
-	c->finishing = true;
-	uv_read_stop((uv_stream_t *)&c->handle);
-	if (c->writes == 0)
+	conn_close(t->data);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+	struct tcp_conn *c = req->data;
+	if (c->state == TCP_CLOSED)
+		return;
+	if (status < 0 || c->eof)
 		conn_close(c);
 }
 
+/* All answers are written: close at once if the client is done, else send our FIN and
+ * wait a little for theirs. */
+static void finish_if_written(struct tcp_conn *c)
+{
+	if (c->writes)
+		return;
+	if (c->eof) {
+		conn_close(c);
+		return;
+	}
+	c->state = TCP_LINGER;
+	c->shutdown.data = c;
+	uv_timer_start(&c->timer, on_linger_timeout, TCP_LINGER_MS, 0);
+	if (uv_shutdown(&c->shutdown, (uv_stream_t *)&c->handle, on_shutdown) < 0)
+		conn_close(c);
+}
+
+/* No more answers on this connection; input from now on is read and dropped. */
+static void drain(struct tcp_conn *c)
+{
+	if (c->state == TCP_CLOSED || c->state == TCP_DRAINING || c->state == TCP_LINGER)
+		return;
+	c->state = TCP_DRAINING;
+	c->rlen = 0;
+	if (c->eof)
+		uv_read_stop((uv_stream_t *)&c->handle);
+	else
+		uv_read_start((uv_stream_t *)&c->handle, on_alloc, on_read);
+	uv_timer_stop(&c->timer);
+	finish_if_written(c);
+}
+
+/* RFC 7766 §6.2.3: close an idle connection; one whose answers make no progress for a whole
+ * idle period is a client that does not read, and goes too. */
 static void on_idle(uv_timer_t *t)
 {
 	struct tcp_conn *c = t->data;
-	if (c->writes) {
-		uv_timer_again(t); /* still sending to a slow reader: not idle */
+	if (c->writes && c->progress) {
+		c->progress = false;
+		uv_timer_again(t);
 		return;
 	}
 	c->w->counters.tcp_idle_closed++;
@@ -90,6 +152,8 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct tcp_conn *c = h->data;
 	(void)suggested;
+	if (c->state == TCP_DRAINING || c->state == TCP_LINGER)
+		c->rlen = 0; /* input is discarded: reuse the buffer */
 	if (c->rlen == c->rcap && c->rcap < TCP_RBUF_MAX) {
 		size_t ncap = c->rcap * 4 > TCP_RBUF_MAX ? TCP_RBUF_MAX : c->rcap * 4;
 		uint8_t *n = realloc(c->rbuf, ncap);
@@ -101,6 +165,8 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	*buf = uv_buf_init((char *)c->rbuf + c->rlen, (unsigned)(c->rcap - c->rlen));
 }
 
+static int process_messages(struct tcp_conn *c);
+
 static void on_write(uv_write_t *req, int status)
 {
 	struct tcp_write *wr = (struct tcp_write *)req;
@@ -108,19 +174,37 @@ static void on_write(uv_write_t *req, int status)
 	c->writes--;
 	c->queued -= wr->len;
 	free(wr);
-	if (c->closing)
+	if (c->state == TCP_CLOSED)
 		return;
 	if (status < 0) {
 		conn_close(c);
 		return;
 	}
-	if (c->finishing && c->writes == 0) {
-		conn_close(c);
-		return;
-	}
-	if (c->paused && c->queued < TCP_QUEUE_LOW) {
-		c->paused = false;
-		uv_read_start((uv_stream_t *)&c->handle, on_alloc, on_read);
+	c->progress = true;
+	switch (c->state) {
+	case TCP_PAUSED:
+		if (c->queued >= TCP_QUEUE_LOW)
+			break;
+		/* Answer what is already buffered before reading more. */
+		c->state = TCP_READING;
+		if (process_messages(c) < 0) {
+			drain(c);
+			break;
+		}
+		if (c->state == TCP_READING && !c->eof)
+			uv_read_start((uv_stream_t *)&c->handle, on_alloc, on_read);
+		else if (c->state == TCP_READING && c->eof && c->writes == 0)
+			conn_close(c);
+		break;
+	case TCP_READING:
+		if (c->eof && c->writes == 0)
+			conn_close(c);
+		break;
+	case TCP_DRAINING:
+		finish_if_written(c);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -143,21 +227,29 @@ static int send_answer(struct tcp_conn *c, const uint8_t *answer, size_t len)
 	return 0;
 }
 
-/* Answer every whole message in the buffer. Returns -1 when the connection must go. */
+/* Answer the whole messages in the buffer until the queue passes TCP_QUEUE_HIGH (then the
+ * connection pauses with the rest still buffered). -1 when it must stop answering. */
 static int process_messages(struct tcp_conn *c)
 {
 	struct worker *w = c->w;
 	struct sockaddr_storage peer;
 	int plen = sizeof(peer);
 	size_t off = 0;
+	int rc = 0;
 
 	if (uv_tcp_getpeername(&c->handle, (struct sockaddr *)&peer, &plen) < 0)
 		return -1;
 	while (c->rlen - off >= 2) {
+		if (c->queued > TCP_QUEUE_HIGH) {
+			c->state = TCP_PAUSED;
+			uv_read_stop((uv_stream_t *)&c->handle);
+			break;
+		}
 		size_t mlen = wire_read_u16(c->rbuf + off);
 		if (mlen == 0) {
 			w->counters.tcp_bad_frames++;
-			return -1;
+			rc = -1;
+			break;
 		}
 		if (c->rlen - off < 2 + mlen)
 			break;
@@ -166,39 +258,42 @@ static int process_messages(struct tcp_conn *c)
 		off += 2 + mlen;
 		/* Only a whole message counts as activity: a client that trickles a byte now
 		 * and then cannot hold a connection forever. */
-		uv_timer_again(&c->idle);
-		if (n && send_answer(c, w->answer, n) < 0)
-			return -1;
+		uv_timer_again(&c->timer);
+		if (n && send_answer(c, w->answer, n) < 0) {
+			rc = -1;
+			break;
+		}
 	}
 	if (off) {
 		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
 		c->rlen -= off;
 	}
-	return 0;
+	return rc;
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct tcp_conn *c = s->data;
 	(void)buf;
-	if (c->closing)
+	if (c->state == TCP_CLOSED)
 		return;
 	if (nread < 0) {
-		/* EOF: the client sent all it will; answers already queued still go out. */
-		conn_finish(c);
-		return;
-	}
-	if (nread == 0)
-		return;
-	c->rlen += (size_t)nread;
-	if (process_messages(c) < 0) {
-		conn_close(c);
-		return;
-	}
-	if (c->queued > TCP_QUEUE_HIGH && !c->paused) {
-		c->paused = true;
+		/* EOF or error: the client sends no more; answers already queued still go. */
+		c->eof = true;
 		uv_read_stop(s);
+		if (c->state == TCP_LINGER || c->writes == 0)
+			conn_close(c);
+		else if (c->state == TCP_READING)
+			drain(c);
+		return;
 	}
+	if (nread == 0 || c->state != TCP_READING) {
+		c->rlen = 0; /* draining: drop it */
+		return;
+	}
+	c->rlen += (size_t)nread;
+	if (process_messages(c) < 0)
+		drain(c);
 }
 
 static void on_rejected_closed(uv_handle_t *h)
@@ -229,12 +324,13 @@ static void on_connection(uv_stream_t *server, int status)
 	if (!c)
 		return;
 	c->w = w;
+	c->state = TCP_READING;
 	c->rcap = TCP_RBUF_INITIAL;
 	c->rbuf = malloc(c->rcap);
 	uv_tcp_init(&w->loop, &c->handle);
-	uv_timer_init(&w->loop, &c->idle);
+	uv_timer_init(&w->loop, &c->timer);
 	c->handle.data = c;
-	c->idle.data = c;
+	c->timer.data = c;
 	c->open_handles = 2;
 	c->next = w->conns;
 	if (w->conns)
@@ -247,7 +343,7 @@ static void on_connection(uv_stream_t *server, int status)
 	}
 	w->counters.tcp_accepted++;
 	uv_tcp_nodelay(&c->handle, 1);
-	uv_timer_start(&c->idle, on_idle, w->cfg->tcp_idle_timeout_ms,
+	uv_timer_start(&c->timer, on_idle, w->cfg->tcp_idle_timeout_ms,
 		       w->cfg->tcp_idle_timeout_ms);
 	uv_read_start((uv_stream_t *)&c->handle, on_alloc, on_read);
 }
@@ -277,6 +373,12 @@ void tcp_conns_stop(struct worker *w)
 	struct tcp_conn *c = w->conns, *next;
 	for (; c; c = next) {
 		next = c->next;
-		conn_finish(c);
+		drain(c);
 	}
+}
+
+void tcp_conns_close(struct worker *w)
+{
+	while (w->conns)
+		conn_close(w->conns);
 }

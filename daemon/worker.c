@@ -65,6 +65,11 @@ void worker_stop(struct worker *w)
 	tcp_conns_stop(w);
 }
 
+void worker_force_close(struct worker *w)
+{
+	tcp_conns_close(w);
+}
+
 size_t worker_answer(struct worker *w, const struct sockaddr *peer, enum respond_transport t,
 		     const uint8_t *pkt, size_t len, uint8_t *out, size_t cap)
 {

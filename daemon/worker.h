@@ -69,6 +69,9 @@ int worker_start(struct worker *w, const struct cairn_config *cfg);
 /* Close listeners; connections close once their answers are written. The loop then ends. */
 void worker_stop(struct worker *w);
 
+/* The stop grace is over: close whatever is still open. */
+void worker_force_close(struct worker *w);
+
 /* Answer one message from peer; returns the answer length in out (0 = send nothing). */
 size_t worker_answer(struct worker *w, const struct sockaddr *peer, enum respond_transport t,
 		     const uint8_t *pkt, size_t len, uint8_t *out, size_t cap);
@@ -82,7 +85,10 @@ int udp_listener_start(struct worker *w, struct udp_listener *l, const struct so
 void udp_listener_close(struct udp_listener *l);
 int tcp_listener_start(struct worker *w, struct tcp_listener *l, const struct sockaddr *sa);
 void tcp_listener_close(struct tcp_listener *l);
+/* Answer no more on any connection; each closes once its answers are written. */
 void tcp_conns_stop(struct worker *w);
+/* Close every connection now, written or not (the stop grace is over). */
+void tcp_conns_close(struct worker *w);
 
 /* sockaddr for a netaddr */
 void netaddr_to_sockaddr(const struct netaddr *a, struct sockaddr_storage *ss);

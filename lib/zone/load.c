@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Hand one parsed ldns record to the zone in wire form. */
 static int add_ldns_rr(struct zone *z, const ldns_rr *rr, char *err, size_t errlen)
@@ -58,24 +59,36 @@ static int record_line(const char *buf, size_t len, size_t off)
 	return line;
 }
 
-static char *slurp(FILE *fp, size_t *len)
+#define ZONE_FILE_MAX (256u << 20) /* refuse zone files over 256 MiB */
+
+/* The whole file, which must be a regular file under ZONE_FILE_MAX; NULL with a reason. */
+static char *slurp(FILE *fp, size_t *len, char *why, size_t whylen)
 {
-	size_t cap = 8192, n = 0;
+	struct stat st;
+	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "not a regular file");
+		return NULL;
+	}
+	if ((uint64_t)st.st_size > ZONE_FILE_MAX) {
+		snprintf(why, whylen, "larger than %u MiB", ZONE_FILE_MAX >> 20);
+		return NULL;
+	}
+	size_t cap = (size_t)st.st_size + 1, n = 0;
 	char *buf = malloc(cap);
-	while (buf) {
-		if (n == cap) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				return NULL;
-			}
-			buf = nb;
-			cap *= 2;
-		}
+	if (!buf) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	while (n < cap) {
 		size_t r = fread(buf + n, 1, cap - n, fp);
 		n += r;
 		if (r == 0)
 			break;
+	}
+	if (ferror(fp) || n >= cap) {
+		snprintf(why, whylen, ferror(fp) ? "read error" : "file grew while read");
+		free(buf);
+		return NULL;
 	}
 	*len = n;
 	return buf;
@@ -91,9 +104,14 @@ int zone_load_file(struct zone *z, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	size_t len = 0;
-	char *text = slurp(file, &len);
+	char why[64];
+	char *text = slurp(file, &len, why, sizeof(why));
 	fclose(file);
-	FILE *fp = text ? fmemopen(text, len ? len : 1, "r") : NULL;
+	if (!text) {
+		snprintf(err, errlen, "cannot read zone file %s: %s", path, why);
+		return -1;
+	}
+	FILE *fp = fmemopen(text, len ? len : 1, "r");
 	if (!fp) {
 		free(text);
 		snprintf(err, errlen, "cannot read zone file %s: out of memory", path);

@@ -1,6 +1,7 @@
 /* zone — building and indexing one in-memory zone (see zone.h). */
 #include "zone.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,15 +234,16 @@ static int fill_node(struct zone_node *node, const struct zone_pending *p, size_
 		if (!rs->rdata)
 			return -1;
 		for (size_t m = k; m < j; m++) {
+			/* RFC 2181 §5.2: differing TTLs in one RRset; use the lowest, also
+			 * from a duplicate that is dropped. */
+			if (p->rrs[m].ttl < rs->ttl)
+				rs->ttl = p->rrs[m].ttl;
 			if (m > k && cmp_pending(&p->rrs[m - 1], &p->rrs[m]) == 0)
 				continue;
 			wire_write_u16(rs->rdata + rs->size, p->rrs[m].rdlen);
 			memcpy(rs->rdata + rs->size + 2, p->rrs[m].rdata, p->rrs[m].rdlen);
 			rs->size += 2u + p->rrs[m].rdlen;
 			rs->count++;
-			/* RFC 2181 §5.2: differing TTLs in one RRset; use the lowest. */
-			if (p->rrs[m].ttl < rs->ttl)
-				rs->ttl = p->rrs[m].ttl;
 		}
 		k = j;
 	}
@@ -257,8 +259,8 @@ static int check_node(const struct zone_node *n, char *err, size_t errlen)
 		return 0;
 	wire_name_to_text(n->name, name, sizeof(name));
 	if (cname->count > 1) {
-		snprintf(err, errlen, "%s has %u CNAME records; a name can have only one", name,
-			 cname->count);
+		snprintf(err, errlen, "%s has %" PRIu32 " CNAME records; a name can have only one",
+			 name, cname->count);
 		return -1;
 	}
 	if (n->rrset_count > 1) {
@@ -307,7 +309,8 @@ int zone_finish(struct zone *z, char *err, size_t errlen)
 	const struct zone_node *apex = zone_find_node(z, z->apex);
 	z->soa = apex ? zone_node_rrset(apex, DNS_TYPE_SOA) : NULL;
 	if (!z->soa || z->soa->count != 1) {
-		snprintf(err, errlen, "the zone apex must hold exactly one SOA record, found %u",
+		snprintf(err, errlen,
+			 "the zone apex must hold exactly one SOA record, found %" PRIu32,
 			 z->soa ? z->soa->count : 0);
 		return -1;
 	}

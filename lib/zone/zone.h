@@ -20,7 +20,7 @@
 struct zone_rrset {
 	uint16_t type;
 	uint32_t ttl;      /* RFC 2181 §5.2: one TTL per RRset (the lowest one loaded) */
-	uint16_t count;    /* number of records */
+	uint32_t count;    /* number of records */
 	uint32_t size;     /* bytes in rdata */
 	uint8_t *rdata;    /* packed records */
 };
