@@ -339,6 +339,39 @@ static void test_error_yaml_syntax(void **state)
 	expect_error("server:\n  listen: [\"127.0.0.1\"\n", 3, 1, "YAML syntax error");
 }
 
+static void test_error_bad_utf8_and_control_characters_are_positioned(void **state)
+{
+	(void)state;
+	/* libyaml reports these with a byte offset, not a line and column */
+	expect_error("server:\n  log-level: info\n\n  edns-buffer-size: 12\xff\n", 4, 23,
+		     "invalid leading UTF-8 octet");
+	expect_error("server:\n  log-level: info\n\n\n  x: \x01\n", 5, 6,
+		     "control characters are not allowed");
+}
+
+static void test_error_yaml_alias_is_refused_where_used(void **state)
+{
+	(void)state;
+	expect_error("private-zones:\n  - &z {name: a.test}\n  - *z\n", 3, 5,
+		     "YAML aliases are not supported");
+}
+
+static void test_error_second_yaml_document(void **state)
+{
+	(void)state;
+	expect_error("server:\n  log-level: info\n---\nserver: {listen: [bogus]}\n", 3, 1,
+		     "more than one YAML document");
+}
+
+static void test_error_zone_file_that_is_not_a_regular_file(void **state)
+{
+	(void)state;
+	expect_error("private-zones:\n  - name: a.test\n    file: /dev/zero\n", 3, 11,
+		     "not a regular file");
+	expect_error("private-zones:\n  - name: a.test\n    file: /\n", 3, 11,
+		     "not a regular file");
+}
+
 static void test_several_errors_are_all_reported(void **state)
 {
 	(void)state;
@@ -563,6 +596,10 @@ int main(void)
 		cmocka_unit_test(test_error_builtin_zones_names_a_zone_that_is_not_built_in),
 		cmocka_unit_test(test_error_builtin_zones_entry_is_empty),
 		cmocka_unit_test(test_error_yaml_syntax),
+		cmocka_unit_test(test_error_bad_utf8_and_control_characters_are_positioned),
+		cmocka_unit_test(test_error_yaml_alias_is_refused_where_used),
+		cmocka_unit_test(test_error_second_yaml_document),
+		cmocka_unit_test(test_error_zone_file_that_is_not_a_regular_file),
 		cmocka_unit_test(test_several_errors_are_all_reported),
 		cmocka_unit_test(test_errors_beyond_the_limit_are_counted),
 		cmocka_unit_test(test_missing_config_file_is_reported),

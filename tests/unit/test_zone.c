@@ -215,6 +215,41 @@ static void test_same_record_twice_is_one_and_rrset_ttl_is_lowest(void **state)
 	zone_free(z);
 }
 
+static void test_duplicate_with_lower_ttl_lowers_the_rrset_ttl(void **state)
+{
+	(void)state;
+	/* the lower TTL sits on the copy that is dropped as a duplicate */
+	static const char *const recs[] = { "x 300 IN A 192.0.2.1", "x 100 IN A 192.0.2.1",
+					    "y 100 IN A 192.0.2.1", "y 300 IN A 192.0.2.1", NULL };
+	struct zone *z = make_zone("example.test.", recs);
+	assert_null(lookup(z, "x.example.test.", DNS_TYPE_A));
+	assert_int_equal(ans.answer[0].rrset->count, 1);
+	assert_int_equal(ans.answer[0].ttl, 100);
+	assert_null(lookup(z, "y.example.test.", DNS_TYPE_A));
+	assert_int_equal(ans.answer[0].ttl, 100);
+	zone_free(z);
+}
+
+static void test_65537_cnames_at_one_name_are_refused(void **state)
+{
+	(void)state;
+	/* a 16-bit record count would wrap to 1 and let this through */
+	uint8_t apex[WIRE_NAME_MAX], owner[WIRE_NAME_MAX], target[WIRE_NAME_MAX];
+	char err[512], text[64];
+	name_of("example.test.", apex);
+	name_of("c.example.test.", owner);
+	struct zone *z = zone_new(apex);
+	for (unsigned i = 0; i < 65537; i++) {
+		snprintf(text, sizeof(text), "t%u.example.test.", i);
+		int n = wire_name_from_text(text, NULL, target);
+		assert_int_equal(zone_add_rr(z, owner, DNS_TYPE_CNAME, 60, target, (uint16_t)n,
+					     err, sizeof(err)), 0);
+	}
+	assert_int_equal(zone_finish(z, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "65537 CNAME records"));
+	zone_free(z);
+}
+
 /* ---- wildcards: RFC 4592 §2.2.1 ---- */
 
 static const char *const rfc4592_recs[] = {
@@ -529,6 +564,8 @@ int main(void)
 		cmocka_unit_test(test_empty_non_terminal_is_nodata),
 		cmocka_unit_test(test_any_returns_every_rrset_at_the_name),
 		cmocka_unit_test(test_same_record_twice_is_one_and_rrset_ttl_is_lowest),
+		cmocka_unit_test(test_duplicate_with_lower_ttl_lowers_the_rrset_ttl),
+		cmocka_unit_test(test_65537_cnames_at_one_name_are_refused),
 		cmocka_unit_test(test_wildcard_answer_is_owned_by_the_query_name),
 		cmocka_unit_test(test_wildcard_without_the_type_is_nodata),
 		cmocka_unit_test(test_wildcard_does_not_apply_to_existing_names),
