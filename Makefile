@@ -88,7 +88,8 @@ unit: $(UNIT_BINS)
 		if [ -n "$$failed" ]; then echo "unit tests failed:$$failed"; exit 1; fi
 
 lab: all
-	CAIRND=$(CURDIR)/$(BUILD)/cairnd $(PYTHON) -m pytest -q -p no:cacheprovider tests/lab
+	CAIRND=$(CURDIR)/$(BUILD)/cairnd CAIRN_SANITIZED=$(SAN) $(PYTHON) -m pytest -q \
+		-p no:cacheprovider tests/lab
 
 check-build: unit lab
 

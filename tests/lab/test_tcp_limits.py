@@ -1,5 +1,6 @@
 """TCP clients that misbehave: they must cost bounded memory, lose their slot, and never
 break a clean stop (RFC 7766 §6.2.3; found in review and kept as regression tests)."""
+import os
 import signal
 import socket
 import struct
@@ -77,8 +78,11 @@ def test_clients_that_never_read_cost_bounded_memory_and_are_closed(d):
     clients = [non_reading_client(d.port, 2000, first_big=True) for _ in range(4)]
     time.sleep(0.5)
     grown_mib = (vm_rss_kib(d.proc.pid) - before) / 1024
-    # each connection may hold about 256 KiB of answers and a 64 KiB read buffer
-    assert grown_mib < 16, "4 non-reading clients grew cairnd by %.0f MiB" % grown_mib
+    # each connection may hold about 256 KiB of answers and a 64 KiB read buffer; AddressSanitizer
+    # keeps freed memory in quarantine, so its builds get more room (unbounded queues grew
+    # over 100 MiB per connection)
+    limit = 64 if os.environ.get("CAIRN_SANITIZED") == "1" else 16
+    assert grown_mib < limit, "4 non-reading clients grew cairnd by %.0f MiB" % grown_mib
     for s in clients:
         assert wait_closed(s, timeout=5), "a client that never reads kept its connection"
         s.close()
