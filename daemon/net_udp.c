@@ -20,10 +20,11 @@
 #define UDP_READ_BATCH 64   /* datagrams per wake-up before other handles get a turn */
 #define UDP_QUEUE_MAX 1024  /* queued replies per socket; more are dropped and counted */
 
-/* Room for one IPv4 or IPv6 packet-info control message. */
+/* Room for one IPv4 or IPv6 packet-info control message, aligned for struct cmsghdr (which
+ * ends in a flexible array, so it cannot sit in a union inside another struct). */
+#define UDP_CONTROL_SIZE 64
 union udp_control {
-	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	struct cmsghdr align;
+	_Alignas(struct cmsghdr) char buf[UDP_CONTROL_SIZE];
 };
 
 /* A reply waiting for the socket to become writable. */
@@ -40,6 +41,8 @@ struct udp_queued {
 /* Turn the received packet info into the one that picks our reply's source address. */
 static size_t reply_control(const struct msghdr *in, union udp_control *out)
 {
+	if (CMSG_SPACE(sizeof(struct in6_pktinfo)) > sizeof(out->buf))
+		return 0; /* cannot happen on Linux; replies then leave from the routed address */
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(in); c; c = CMSG_NXTHDR((struct msghdr *)in, c)) {
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
 			struct in_pktinfo pi;
