@@ -191,14 +191,9 @@ static void on_write(uv_write_t *req, int status)
 			drain(c);
 			break;
 		}
-		if (c->state == TCP_READING && !c->eof)
+		/* EOF always moves a connection to DRAINING, so here the client is still open. */
+		if (c->state == TCP_READING)
 			uv_read_start((uv_stream_t *)&c->handle, on_alloc, on_read);
-		else if (c->state == TCP_READING && c->eof && c->writes == 0)
-			conn_close(c);
-		break;
-	case TCP_READING:
-		if (c->eof && c->writes == 0)
-			conn_close(c);
 		break;
 	case TCP_DRAINING:
 		finish_if_written(c);
@@ -287,10 +282,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			drain(c);
 		return;
 	}
-	if (nread == 0 || c->state != TCP_READING) {
-		c->rlen = 0; /* draining: drop it */
+	/* nread 0 is libuv's EAGAIN: keep what is buffered. While draining, on_alloc has already
+	 * made this input a throw-away. */
+	if (nread == 0 || c->state != TCP_READING)
 		return;
-	}
 	c->rlen += (size_t)nread;
 	if (process_messages(c) < 0)
 		drain(c);
