@@ -74,6 +74,13 @@ bool conf_expect_sequence(struct conf_parser *p, yaml_node_t *node, const char *
 	return false;
 }
 
+int conf_domain_name(const char *text, uint8_t out[WIRE_NAME_MAX])
+{
+	static const uint8_t root[1] = { 0 };
+	/* relative to the root is absolute: "example.test" and "example.test." are one name */
+	return wire_name_from_text(text, root, out);
+}
+
 int conf_parse_bool_text(const char *s, bool *out)
 {
 	if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on")) {

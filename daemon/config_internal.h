@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "lib/wire/name.h"
 
 /* The parse of one YAML document. */
 struct conf_parser {
@@ -61,6 +62,10 @@ bool conf_expect_sequence(struct conf_parser *p, yaml_node_t *node, const char *
 /* Apply a mapping of options to cfg: unknown and duplicate keys are errors. */
 void conf_apply_mapping(struct conf_parser *p, yaml_node_t *node, const struct conf_option *opts,
 			struct cairn_config *cfg, const char *section);
+
+/* A domain name as config files write it, with or without the final dot ("." is the root):
+ * its wire form, case kept. Returns the length, or < 0 when it is not a name. */
+int conf_domain_name(const char *text, uint8_t out[WIRE_NAME_MAX]);
 
 /* Parse "true"/"false". */
 int conf_parse_bool_text(const char *s, bool *out);

@@ -124,13 +124,7 @@ static int parse_builtin_zones(struct conf_parser *p, yaml_node_t *node, struct 
 		uint8_t *name = cfg->builtin_exclude[cfg->n_builtin_exclude];
 		if (!s)
 			continue;
-		if (s[0] == '\0') {
-			conf_error(p, v, "server.builtin-zones: an empty zone name");
-			continue;
-		}
-		char abs[WIRE_NAME_TEXT_MAX];
-		snprintf(abs, sizeof(abs), "%s%s", s, s[0] && s[strlen(s) - 1] == '.' ? "" : ".");
-		if (wire_name_from_text(abs, NULL, name) < 0) {
+		if (conf_domain_name(s, name) < 0) {
 			conf_error(p, v, "server.builtin-zones: '%s' is not a domain name", s);
 			continue;
 		}

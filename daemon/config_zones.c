@@ -171,12 +171,9 @@ static char *join_path(const char *dir, const char *file)
 /* The apex a zone entry's name node asks for; false if it is not a usable name. */
 static bool entry_apex(yaml_node_t *nn, uint8_t apex[WIRE_NAME_MAX])
 {
-	if (nn->type != YAML_SCALAR_NODE || nn->data.scalar.length == 0)
+	if (nn->type != YAML_SCALAR_NODE)
 		return false;
-	const char *name = (const char *)nn->data.scalar.value;
-	char abs[WIRE_NAME_TEXT_MAX];
-	snprintf(abs, sizeof(abs), "%s%s", name, name[strlen(name) - 1] == '.' ? "" : ".");
-	if (wire_name_from_text(abs, NULL, apex) <= 0)
+	if (conf_domain_name((const char *)nn->data.scalar.value, apex) < 0)
 		return false;
 	wire_name_lower(apex);
 	return true;
@@ -201,17 +198,17 @@ static struct zone *parse_zone(struct conf_parser *p, yaml_node_t *entry)
 	const char *name = conf_scalar(p, nn, "private zone name");
 	if (!name)
 		return NULL;
-	if (name[0] == '\0' || !strcmp(name, ".")) {
+	uint8_t apex[WIRE_NAME_MAX];
+	if (conf_domain_name(name, apex) < 0) {
+		conf_error(p, nn, "'%s' is not a valid zone name", name);
+		return NULL;
+	}
+	if (apex[0] == 0) {
 		conf_error(p, nn, "a private zone needs a name below the root, not '%s'", name);
 		return NULL;
 	}
 	char abs[WIRE_NAME_TEXT_MAX];
-	uint8_t apex[WIRE_NAME_MAX];
-	snprintf(abs, sizeof(abs), "%s%s", name, name[0] && name[strlen(name) - 1] == '.' ? "" : ".");
-	if (wire_name_from_text(abs, NULL, apex) < 0) {
-		conf_error(p, nn, "'%s' is not a valid zone name", name);
-		return NULL;
-	}
+	wire_name_to_text(apex, abs, sizeof(abs));
 	struct zone *z = zone_new(apex);
 	if (!z) {
 		conf_error(p, nn, "out of memory");
