@@ -107,7 +107,9 @@ int wire_builder_question(struct wire_builder *b, const uint8_t *qname, uint16_t
 	return 0;
 }
 
-int wire_rdata_names(uint16_t type, size_t *skip)
+/* How many names the data of an RFC 1035 type carries (NS, CNAME, PTR: 1; SOA: 2; MX: 1
+ * after 2 fixed bytes): the ones the builder compresses (RFC 3597 §4 allows no others). */
+static int rdata_names(uint16_t type, size_t *skip)
 {
 	*skip = 0;
 	switch (type) {
@@ -125,21 +127,29 @@ int wire_rdata_names(uint16_t type, size_t *skip)
 	}
 }
 
+bool wire_rdata_well_formed(uint16_t type, const uint8_t *rd, uint16_t rdlen)
+{
+	size_t in;
+	int names = rdata_names(type, &in);
+	if (in > rdlen)
+		return false;
+	for (int i = 0; i < names; i++) {
+		int nl = wire_name_len_bounded(rd + in, rdlen - in);
+		if (nl < 0)
+			return false;
+		in += (size_t)nl;
+	}
+	return true;
+}
+
 /* Copy rdata, compressing the embedded names of the RFC 1035 types; data whose names are
  * malformed is copied as it is rather than read past its end. */
 static int put_rdata(struct wire_builder *b, uint16_t type, const uint8_t *rd, uint16_t rdlen,
 		     size_t end)
 {
 	size_t skip, in;
-	int names = wire_rdata_names(type, &skip);
-	bool well_formed = names > 0 && skip <= rdlen;
-	in = skip;
-	for (int i = 0; well_formed && i < names; i++) {
-		int nl = wire_name_len_bounded(rd + in, rdlen - in);
-		well_formed = nl > 0;
-		in += nl > 0 ? (size_t)nl : 0;
-	}
-	if (!well_formed) {
+	int names = rdata_names(type, &skip);
+	if (names == 0 || !wire_rdata_well_formed(type, rd, rdlen)) {
 		if (b->len + rdlen > end)
 			return -1;
 		memcpy(b->buf + b->len, rd, rdlen);

@@ -36,9 +36,9 @@ struct wire_opt {
 	const char *ede_text;          /* EXTRA-TEXT, may be NULL; cut at WIRE_EDE_TEXT_MAX */
 };
 
-/* How many names the data of an RFC 1035 type carries (NS, CNAME, PTR: 1; SOA: 2; MX: 1
- * after 2 fixed bytes), the ones the builder compresses; 0 for every other type. */
-int wire_rdata_names(uint16_t type, size_t *skip);
+/* Do the names inside this record data (NS, CNAME, PTR, SOA, MX: the ones the builder
+ * compresses) end within it? Data of every other type is opaque here and passes. */
+bool wire_rdata_well_formed(uint16_t type, const uint8_t *rd, uint16_t rdlen);
 
 void wire_builder_init(struct wire_builder *b, uint8_t *buf, size_t cap);
 

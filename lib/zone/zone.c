@@ -80,17 +80,10 @@ int zone_add_rr(struct zone *z, const uint8_t *owner, uint16_t type, uint32_t tt
 		snprintf(err, errlen, "type %u cannot be stored in a zone", type);
 		return -1;
 	}
-	size_t skip, in;
-	int names = wire_rdata_names(type, &skip);
-	in = skip;
-	for (int i = 0; i < names; i++) {
-		int nl = in <= rdlen ? wire_name_len_bounded(rdata + in, rdlen - in) : -1;
-		if (nl < 0) {
-			wire_name_to_text(owner, name, sizeof(name));
-			snprintf(err, errlen, "malformed data in a type %u record at %s", type, name);
-			return -1;
-		}
-		in += (size_t)nl;
+	if (!wire_rdata_well_formed(type, rdata, rdlen)) {
+		wire_name_to_text(owner, name, sizeof(name));
+		snprintf(err, errlen, "malformed data in a type %u record at %s", type, name);
+		return -1;
 	}
 	if (p->count == p->cap) {
 		size_t ncap = p->cap ? p->cap * 2 : 16;
