@@ -37,10 +37,16 @@ static ldns_rdf *apex_rdf(const struct zone *z)
 	return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, wire_name_len(z->apex), z->apex);
 }
 
+/* Line numbers by our own count: ldns's counter drifts around directives, blank lines and
+ * final newlines. Records are read in file order, so the count only moves forward. */
+struct line_counter {
+	size_t pos; /* bytes counted so far */
+	int line;   /* line number at pos */
+};
+
 /* The line of the first record text at or after byte off: blank lines and comments that ldns
- * skips before a record do not count. ldns's own line counter drifts around directives, blank
- * lines and final newlines, so we count ourselves. */
-static int record_line(const char *buf, size_t len, size_t off)
+ * skips before a record do not count. */
+static int record_line(struct line_counter *lc, const char *buf, size_t len, size_t off)
 {
 	size_t p = off;
 	for (;;) {
@@ -53,10 +59,9 @@ static int record_line(const char *buf, size_t len, size_t off)
 		}
 		break;
 	}
-	int line = 1;
-	for (size_t i = 0; i < p && i < len; i++)
-		line += buf[i] == '\n';
-	return line;
+	for (; lc->pos < p && lc->pos < len; lc->pos++)
+		lc->line += buf[lc->pos] == '\n';
+	return lc->line;
 }
 
 #define ZONE_FILE_MAX (256u << 20) /* refuse zone files over 256 MiB */
@@ -122,13 +127,14 @@ int zone_load_file(struct zone *z, const char *path, char *err, size_t errlen)
 	ldns_rdf *origin = apex_rdf(z), *prev = NULL;
 	uint32_t ttl = ZONE_DEFAULT_TTL;
 	int ldns_line = 0, rc = 0, soa_line = 0;
+	struct line_counter lines = { 0, 1 };
 	char rrerr[256];
 
 	while (rc == 0 && !feof(fp)) {
 		ldns_rr *rr = NULL;
 		long off = ftell(fp);
 		ldns_status st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin, &prev, &ldns_line);
-		int line = record_line(text, len, off < 0 ? 0 : (size_t)off);
+		int line = record_line(&lines, text, len, off < 0 ? 0 : (size_t)off);
 		switch (st) {
 		case LDNS_STATUS_OK:
 			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && soa_line) {
