@@ -10,7 +10,9 @@
 
 #include "config_internal.h"
 
-void conf_error(struct conf_parser *p, const yaml_node_t *node, const char *fmt, ...)
+/* Append "FILE:LINE:COLUMN: message" to the error list. */
+static void add_error_v(struct conf_parser *p, size_t line, size_t col, const char *fmt,
+			va_list ap)
 {
 	struct config_errors *e = p->errs;
 	if (e->count >= CONFIG_MAX_ERRORS) {
@@ -18,12 +20,7 @@ void conf_error(struct conf_parser *p, const yaml_node_t *node, const char *fmt,
 		return;
 	}
 	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	size_t line = node ? node->start_mark.line + 1 : 1;
-	size_t col = node ? node->start_mark.column + 1 : 1;
 	size_t n = strlen(p->name) + strlen(msg) + 64;
 	char *s = malloc(n);
 	if (!s) {
@@ -32,6 +29,25 @@ void conf_error(struct conf_parser *p, const yaml_node_t *node, const char *fmt,
 	}
 	snprintf(s, n, "%s:%zu:%zu: %s", p->name, line, col, msg);
 	e->msg[e->count++] = s;
+}
+
+void conf_error(struct conf_parser *p, const yaml_node_t *node, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_error_v(p, node ? node->start_mark.line + 1 : 1, node ? node->start_mark.column + 1 : 1,
+		    fmt, ap);
+	va_end(ap);
+}
+
+/* An error at a 1-based position that no node carries (libyaml's own findings). */
+__attribute__((format(printf, 4, 5))) static void error_at(struct conf_parser *p, size_t line,
+							   size_t col, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_error_v(p, line, col, fmt, ap);
+	va_end(ap);
 }
 
 void config_errors_clear(struct config_errors *errs)
@@ -248,22 +264,6 @@ void conf_apply_mapping(struct conf_parser *p, yaml_node_t *node, const struct c
 	}
 }
 
-/* Parse one document and apply it to cfg. */
-/* A position-stamped error without a node (libyaml's own errors). */
-static void error_at(struct conf_parser *p, size_t line, size_t col, const char *what,
-		     const char *problem, const char *context)
-{
-	size_t n = strlen(p->name) + strlen(problem) + (context ? strlen(context) : 0) + 128;
-	char *s;
-	if (p->errs->count >= CONFIG_MAX_ERRORS || !(s = malloc(n))) {
-		p->errs->dropped++;
-		return;
-	}
-	snprintf(s, n, "%s:%zu:%zu: %s: %s%s%s", p->name, line, col, what, problem,
-		 context ? " " : "", context ? context : "");
-	p->errs->msg[p->errs->count++] = s;
-}
-
 /* libyaml's reader errors (bad UTF-8, control characters) carry a byte offset, not a mark. */
 static void offset_to_position(const char *text, size_t len, size_t off, size_t *line,
 			       size_t *col)
@@ -280,31 +280,6 @@ static void offset_to_position(const char *text, size_t len, size_t off, size_t 
 	}
 }
 
-/* Aliases (*name) would let a small file stand for a huge one, and every value in cairn's
- * config has one meaning in one place: refuse each alias where it is written. Syntax errors
- * are left to the document load, which reports them. */
-static bool reject_aliases(struct conf_parser *p, const char *text, size_t len)
-{
-	yaml_parser_t parser;
-	yaml_event_t ev;
-	bool ok = true, done = false;
-	if (!yaml_parser_initialize(&parser))
-		return false;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	while (!done && yaml_parser_parse(&parser, &ev)) {
-		if (ev.type == YAML_ALIAS_EVENT) {
-			error_at(p, ev.start_mark.line + 1, ev.start_mark.column + 1,
-				 "YAML aliases are not supported", (const char *)ev.data.alias.anchor,
-				 "(write the value out)");
-			ok = false;
-		}
-		done = ev.type == YAML_STREAM_END_EVENT;
-		yaml_event_delete(&ev);
-	}
-	yaml_parser_delete(&parser);
-	return ok;
-}
-
 static void report_parser_error(struct conf_parser *p, yaml_parser_t *parser, const char *text,
 				size_t len)
 {
@@ -316,16 +291,56 @@ static void report_parser_error(struct conf_parser *p, yaml_parser_t *parser, co
 		line = parser->problem_mark.line + 1;
 		col = parser->problem_mark.column + 1;
 	}
-	error_at(p, line, col, "YAML syntax error", parser->problem ? parser->problem : "?",
-		 parser->context);
+	error_at(p, line, col, "YAML syntax error: %s%s%s", parser->problem ? parser->problem : "?",
+		 parser->context ? " " : "", parser->context ? parser->context : "");
 }
 
-/* Parse the one document of the text and apply it to cfg. */
+/* One pass over the YAML events, before any document is built: syntax errors at their
+ * position; every alias where it is written (an alias lets a small file stand for a huge one,
+ * and each value in cairn's config has one meaning in one place); a second document, which
+ * would otherwise be ignored. */
+static bool check_stream(struct conf_parser *p, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	bool ok = true, done = false;
+	int documents = 0;
+	if (!yaml_parser_initialize(&parser)) {
+		conf_error(p, NULL, "out of memory");
+		return false;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	while (!done) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			report_parser_error(p, &parser, text, len);
+			ok = false;
+			break;
+		}
+		if (ev.type == YAML_ALIAS_EVENT) {
+			error_at(p, ev.start_mark.line + 1, ev.start_mark.column + 1,
+				 "YAML aliases are not supported: %s (write the value out)",
+				 (const char *)ev.data.alias.anchor);
+			ok = false;
+		} else if (ev.type == YAML_DOCUMENT_START_EVENT && ++documents == 2) {
+			error_at(p, ev.start_mark.line + 1, ev.start_mark.column + 1,
+				 "more than one YAML document: a config file holds exactly one");
+			ok = false;
+		}
+		done = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return ok;
+}
+
+/* Check the text, load its one document and apply it to cfg. */
 static void apply_text(struct conf_parser *p, const char *text, size_t len,
 		       struct cairn_config *cfg)
 {
 	yaml_parser_t parser;
-	yaml_document_t doc, extra;
+	yaml_document_t doc;
+	if (!check_stream(p, text, len))
+		return;
 	if (!yaml_parser_initialize(&parser)) {
 		conf_error(p, NULL, "out of memory");
 		return;
@@ -336,23 +351,9 @@ static void apply_text(struct conf_parser *p, const char *text, size_t len,
 		yaml_parser_delete(&parser);
 		return;
 	}
-	/* A second document ("---") would be silently ignored: refuse it. */
-	if (yaml_document_get_root_node(&doc)) {
-		if (!yaml_parser_load(&parser, &extra)) {
-			report_parser_error(p, &parser, text, len);
-		} else {
-			yaml_node_t *r = yaml_document_get_root_node(&extra);
-			if (r)
-				error_at(p, extra.start_mark.line + 1, extra.start_mark.column + 1,
-					 "more than one YAML document",
-					 "a config file holds exactly one", NULL);
-			yaml_document_delete(&extra);
-		}
-	}
 	p->doc = &doc;
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
-	if (p->errs->count == 0 && reject_aliases(p, text, len) && root &&
-	    !(root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0))
+	if (root && !(root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0))
 		conf_apply_mapping(p, root, conf_top, cfg, NULL);
 	p->doc = NULL;
 	yaml_document_delete(&doc);
