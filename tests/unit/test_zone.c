@@ -16,14 +16,9 @@
 #include "lib/zone/lookup.h"
 #include "lib/zone/zone.h"
 #include "lib/zone/zoneset.h"
+#include "zone_helpers.h"
 
 /* ---- helpers ---- */
-
-static void name_of(const char *text, uint8_t out[WIRE_NAME_MAX])
-{
-	if (wire_name_from_text(text, NULL, out) <= 0)
-		fail_msg("'%s' is not a name", text);
-}
 
 /* Start a zone and add records; the caller finishes it (or checks the error). */
 static struct zone *start_zone(const char *apex_text, const char *const *recs)
@@ -46,25 +41,6 @@ static struct zone *make_zone(const char *apex_text, const char *const *recs)
 	if (zone_finish(z, err, sizeof(err)) < 0)
 		fail_msg("zone %s: %s", apex_text, err);
 	return z;
-}
-
-/* A single-zone lookup of text qname. */
-static struct zone_answer ans;
-static uint8_t qbuf[WIRE_NAME_MAX];
-
-static const uint8_t *lookup(const struct zone *z, const char *qname, uint16_t qtype)
-{
-	name_of(qname, qbuf);
-	wire_name_lower(qbuf);
-	memset(&ans, 0, sizeof(ans));
-	return zone_lookup(z, qbuf, qtype, &ans);
-}
-
-static bool answer_through_set(const struct zoneset *zs, const char *qname, uint16_t qtype)
-{
-	name_of(qname, qbuf);
-	wire_name_lower(qbuf);
-	return zoneset_answer(zs, qbuf, qtype, &ans);
 }
 
 /* The zones a CNAME test serves, as one zoneset; unserve() frees them. */
@@ -91,20 +67,6 @@ static const char *text_of(const uint8_t *name)
 	static char buf[WIRE_NAME_TEXT_MAX];
 	wire_name_to_text(name, buf, sizeof(buf));
 	return buf;
-}
-
-static void assert_owner(const struct zone_answer_rr *a, const char *text)
-{
-	assert_string_equal(text_of(a->owner), text);
-}
-
-static void assert_negative(unsigned rcode, uint32_t ttl)
-{
-	assert_int_equal(ans.rcode, rcode);
-	assert_int_equal(ans.n_answer, 0);
-	assert_int_equal(ans.n_authority, 1);
-	assert_int_equal(ans.authority[0].rrset->type, DNS_TYPE_SOA);
-	assert_int_equal(ans.authority[0].ttl, ttl);
 }
 
 static const char *const basic_recs[] = {

@@ -18,39 +18,9 @@
 #include "lib/zone/lookup.h"
 #include "lib/zone/zone.h"
 #include "lib/zone/zoneset.h"
+#include "zone_helpers.h"
 
 /* ---- helpers ---- */
-
-static void name_of(const char *text, uint8_t out[WIRE_NAME_MAX])
-{
-	if (wire_name_from_text(text, NULL, out) <= 0)
-		fail_msg("'%s' is not a name", text);
-}
-
-static struct zone_answer ans;
-static uint8_t qbuf[WIRE_NAME_MAX];
-
-static const uint8_t *lookup(const struct zone *z, const char *qname, uint16_t qtype)
-{
-	name_of(qname, qbuf);
-	wire_name_lower(qbuf);
-	memset(&ans, 0, sizeof(ans));
-	return zone_lookup(z, qbuf, qtype, &ans);
-}
-
-static bool answer_through_set(const struct zoneset *zs, const char *qname, uint16_t qtype)
-{
-	name_of(qname, qbuf);
-	wire_name_lower(qbuf);
-	return zoneset_answer(zs, qbuf, qtype, &ans);
-}
-
-static void assert_owner(const struct zone_answer_rr *a, const char *text)
-{
-	char buf[WIRE_NAME_TEXT_MAX];
-	wire_name_to_text(a->owner, buf, sizeof(buf));
-	assert_string_equal(buf, text);
-}
 
 /* First rdata of an answer RRset. */
 static const uint8_t *first_rdata(const struct zone_answer_rr *a, uint16_t *len)
@@ -59,15 +29,6 @@ static const uint8_t *first_rdata(const struct zone_answer_rr *a, uint16_t *len)
 	const uint8_t *rd = NULL;
 	assert_true(zone_rrset_next(a->rrset, &off, &rd, len));
 	return rd;
-}
-
-static void assert_negative(unsigned rcode, uint32_t ttl)
-{
-	assert_int_equal(ans.rcode, rcode);
-	assert_int_equal(ans.n_answer, 0);
-	assert_int_equal(ans.n_authority, 1);
-	assert_int_equal(ans.authority[0].rrset->type, DNS_TYPE_SOA);
-	assert_int_equal(ans.authority[0].ttl, ttl);
 }
 
 /* ---- zone files ---- */
