@@ -6,6 +6,7 @@
 #   make run     deps + build + start cairnd in the foreground on the built-in default config
 #   make check   the whole test suite: unit (cmocka) + integration (pytest), then the same
 #                again under AddressSanitizer + UBSan, plus a warning-free clang build
+#   make lab     the NSD test lab + cairnd on 127.0.0.1:5300 for trying things by hand (root)
 #   make bench   benchmarks (dnsperf against cairnd and Unbound)
 #   make install PREFIX=/usr/local DESTDIR=
 
@@ -19,7 +20,7 @@ CC ?= cc
 PYTHON ?= /usr/bin/python3
 
 DEB_PACKAGES = libuv1-dev libldns-dev libssl-dev libyaml-dev pkg-config libcmocka-dev \
-	python3-pytest python3-dnspython bind9-dnsutils nsd ldnsutils dnsperf clang libclang-rt-14-dev
+	python3-pytest python3-dnspython bind9-dnsutils nsd unbound ldnsutils dnsperf clang libclang-rt-14-dev
 
 PKGS = libuv ldns yaml-0.1 openssl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -46,7 +47,7 @@ LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run check check-build unit lab clang-build bench install clean conf fuzz
+.PHONY: all deps run check check-build unit integration lab clang-build bench install clean conf fuzz
 all: $(BUILD)/cairnd
 
 deps:
@@ -87,11 +88,16 @@ unit: $(UNIT_BINS)
 		CAIRN_SRCDIR=$(CURDIR) ./$$t || failed="$$failed $$(basename $$t)"; done; \
 		if [ -n "$$failed" ]; then echo "unit tests failed:$$failed"; exit 1; fi
 
-lab: all
+# The integration suite: the real daemon, real NSD servers on 127.53.x.y (needs root).
+integration: all
 	CAIRND=$(CURDIR)/$(BUILD)/cairnd CAIRN_SANITIZED=$(SAN) $(PYTHON) -m pytest -q \
 		-p no:cacheprovider tests/lab
 
-check-build: unit lab
+# For humans: the NSD lab plus cairnd on 127.0.0.1:5300, until Ctrl-C (needs root).
+lab: deps all
+	$(PYTHON) tests/lab/labctl.py --cairnd $(CURDIR)/$(BUILD)/cairnd --port 5300
+
+check-build: unit integration
 
 clang-build:
 	$(MAKE) --no-print-directory BUILD=build-clang CC=clang all $(UNIT_BINS:$(BUILD)/%=build-clang/%)

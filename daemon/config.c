@@ -498,6 +498,7 @@ void config_free(struct cairn_config *cfg)
 	free(cfg->access.rules);
 	free(cfg->builtin_exclude);
 	conf_free_zones(cfg);
+	conf_free_recursion(cfg);
 	free(cfg);
 }
 

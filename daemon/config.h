@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lib/iterator/hints.h"
 #include "lib/policy/access.h"
 #include "lib/util/netaddr.h"
 #include "lib/zone/zone.h"
@@ -40,6 +41,25 @@ struct cairn_config {
 	/* private-zones: */
 	struct zone **zones;           /* private zones, in file order (owned) */
 	size_t n_zones;
+
+	/* recursion: */
+	bool recursion;                /* enabled: false answers only from local zones */
+	struct root_hints root_hints;  /* root-hints: where iteration starts */
+	bool prime_root;               /* prime-root: ask the root for its NS set at start */
+	bool qname_minimisation;       /* qname-minimisation (RFC 9156) */
+	bool use_0x20;                 /* use-0x20: random case in upstream questions */
+	bool rec_ipv4, rec_ipv6;       /* ipv4 / ipv6: families used upstream */
+	bool query_loopback;           /* query-loopback: allow 127/8 and ::1 servers */
+	bool harden_glue;              /* harden-glue: drop out-of-bailiwick glue */
+	struct netaddr *outgoing;      /* outgoing-address: source addresses (port 0) */
+	size_t n_outgoing;
+	uint32_t request_timeout_ms;   /* request-timeout */
+	uint32_t max_queries;          /* max-queries-per-request */
+	uint32_t max_referrals;        /* max-referrals */
+	uint32_t max_glueless;         /* max-glueless-lookups */
+	uint32_t max_glueless_depth;   /* max-glueless-depth */
+	uint32_t max_cname;            /* max-cname-chain */
+	uint32_t max_in_flight;        /* max-in-flight: client requests resolving at once */
 
 	/* derived at load */
 	struct zone **builtins;        /* built-in zones in use (owned) */

@@ -70,6 +70,14 @@ int conf_domain_name(const char *text, uint8_t out[WIRE_NAME_MAX]);
 /* Parse "true"/"false". */
 int conf_parse_bool_text(const char *s, bool *out);
 
+/* dir/file, or file when it is absolute (malloc'd; NULL when out of memory). */
+char *conf_join_path(const char *dir, const char *file);
+
+/* Custom parsers that live in config_recursion.c. */
+int conf_parse_root_hints(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg);
+int conf_parse_outgoing(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg);
+void conf_free_recursion(struct cairn_config *cfg);
+
 /* Custom parsers that live in config_zones.c. */
 int conf_parse_private_zones(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg);
 

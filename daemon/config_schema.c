@@ -171,9 +171,67 @@ static const struct conf_option server_options[] = {
 	{ 0 },
 };
 
+static const struct conf_option recursion_options[] = {
+	{ .key = "enabled", .type = CT_BOOL, .def = "true", .offset = FIELD(recursion),
+	  .help = "resolve names outside the local zones; false answers them REFUSED" },
+	{ .key = "root-hints", .type = CT_CUSTOM, .def = "builtin",
+	  .parse = conf_parse_root_hints,
+	  .help = "where iteration starts: builtin (IANA root servers), a named.root FILE, "
+		  "or a list of {name, address}",
+	  .example = "#   root-hints: [{name: a.root.lab, address: 127.53.0.1}]\n" },
+	{ .key = "prime-root", .type = CT_BOOL, .def = "true", .offset = FIELD(prime_root),
+	  .help = "ask the root for its NS set at start (RFC 8109); the only query cairnd "
+		  "sends that no client asked for" },
+	{ .key = "qname-minimisation", .type = CT_BOOL, .def = "true",
+	  .offset = FIELD(qname_minimisation),
+	  .help = "show each server only the labels it needs (RFC 9156), relaxed: the full "
+		  "name after an error" },
+	{ .key = "use-0x20", .type = CT_BOOL, .def = "true", .offset = FIELD(use_0x20),
+	  .help = "random letter case in upstream questions, checked in answers (falls back "
+		  "per server that does not echo it)" },
+	{ .key = "ipv4", .type = CT_BOOL, .def = "true", .offset = FIELD(rec_ipv4),
+	  .help = "query servers over IPv4" },
+	{ .key = "ipv6", .type = CT_BOOL, .def = "true", .offset = FIELD(rec_ipv6),
+	  .help = "query servers over IPv6 (false: no AAAA lookups of server names either)" },
+	{ .key = "outgoing-address", .type = CT_CUSTOM, .def = "[]",
+	  .parse = conf_parse_outgoing,
+	  .help = "source address of upstream queries, one per family; [] lets the kernel "
+		  "choose (the port is always random)" },
+	{ .key = "query-loopback", .type = CT_BOOL, .def = "false",
+	  .offset = FIELD(query_loopback),
+	  .help = "allow servers on 127.0.0.0/8 and ::1 (labs); 0.0.0.0/8, multicast and :: "
+		  "are never queried" },
+	{ .key = "harden-glue", .type = CT_BOOL, .def = "true", .offset = FIELD(harden_glue),
+	  .help = "ignore glue outside the zone that gave the referral (anti-poisoning)" },
+	{ .key = "request-timeout", .type = CT_DURATION, .def = "4s", .min = 100,
+	  .max = 60000, .offset = FIELD(request_timeout_ms),
+	  .help = "give up on a client's question after this long: SERVFAIL (100ms..60s)" },
+	{ .key = "max-queries-per-request", .type = CT_UINT, .def = "100", .min = 1,
+	  .max = 10000, .offset = FIELD(max_queries),
+	  .help = "upstream queries one client question may cost (NXNS, TsuNAME defence)" },
+	{ .key = "max-referrals", .type = CT_UINT, .def = "30", .min = 1, .max = 255,
+	  .offset = FIELD(max_referrals),
+	  .help = "referrals followed for one name (delegation depth)" },
+	{ .key = "max-glueless-lookups", .type = CT_UINT, .def = "12", .min = 0, .max = 1000,
+	  .offset = FIELD(max_glueless),
+	  .help = "address lookups of glueless name servers per client question" },
+	{ .key = "max-glueless-depth", .type = CT_UINT, .def = "4", .min = 1, .max = 7,
+	  .offset = FIELD(max_glueless_depth),
+	  .help = "how deep such lookups may nest (a lookup that needs a lookup...)" },
+	{ .key = "max-cname-chain", .type = CT_UINT, .def = "12", .min = 1, .max = 64,
+	  .offset = FIELD(max_cname),
+	  .help = "CNAME/DNAME links followed in one answer; longer chains are SERVFAIL" },
+	{ .key = "max-in-flight", .type = CT_UINT, .def = "4096", .min = 1, .max = 1000000,
+	  .offset = FIELD(max_in_flight),
+	  .help = "client questions being resolved at once; more get SERVFAIL at once" },
+	{ 0 },
+};
+
 const struct conf_option conf_top[] = {
 	{ .key = "server", .type = CT_SECTION, .children = server_options,
 	  .help = "how cairnd listens and who it answers" },
+	{ .key = "recursion", .type = CT_SECTION, .children = recursion_options,
+	  .help = "iterative resolution from the root" },
 	{ .key = "private-zones", .type = CT_CUSTOM, .def = "[]",
 	  .parse = conf_parse_private_zones,
 	  .help = "zones answered authoritatively from this file or a zone file",

@@ -157,7 +157,7 @@ static void add_yaml_record(struct conf_parser *p, yaml_node_t *rec, struct zone
 	free(quoted);
 }
 
-static char *join_path(const char *dir, const char *file)
+char *conf_join_path(const char *dir, const char *file)
 {
 	size_t n = strlen(dir) + strlen(file) + 2;
 	char *s = malloc(n);
@@ -218,7 +218,7 @@ static struct zone *parse_zone(struct conf_parser *p, yaml_node_t *entry)
 	char err[1024];
 	if (fn) {
 		const char *file = conf_scalar(p, fn, "private zone file");
-		char *path = file ? join_path(p->base_dir, file) : NULL;
+		char *path = file ? conf_join_path(p->base_dir, file) : NULL;
 		if (path && zone_load_file(z, path, err, sizeof(err)) < 0)
 			conf_error(p, fn, "%s", err);
 		free(path);

@@ -108,10 +108,11 @@ static void on_reload_signal(uv_signal_t *s, int signum)
 	}
 	if (!config_same_listen(current, next))
 		log_warning("reload: server.listen changed; restart cairnd to apply it");
-	/* Answers are built synchronously on this loop, so nothing still uses the old one. */
+	/* Answers are built on this loop from the current value; requests being resolved
+	 * copied their options when they started, so nothing still uses the old one. */
 	struct cairn_config *old = current;
 	current = next;
-	worker.cfg = current;
+	worker_apply_config(&worker, current);
 	log_set_level((enum log_level)current->log_level);
 	config_free(old);
 	log_info("reloaded: %zu private zones, %zu built-in zones", current->n_zones,
@@ -152,8 +153,7 @@ static int run(void)
 		worker_log_stats(&worker);
 		log_info("stopped");
 	}
-	free(worker.udp);
-	free(worker.tcp);
+	worker_free(&worker);
 	return rc;
 }
 

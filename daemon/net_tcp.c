@@ -47,6 +47,7 @@ struct tcp_conn {
 	unsigned writes;              /* uv_write requests in flight */
 	bool eof;                     /* the client sent its FIN */
 	bool progress;                /* a write completed since the last idle tick */
+	unsigned pending;             /* questions being resolved for this connection */
 	int open_handles;             /* handle + timer still to close before free */
 };
 
@@ -61,13 +62,20 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void drain(struct tcp_conn *c);
 
-static void on_conn_closed(uv_handle_t *h)
+/* Freed once both handles have closed and no resolution still holds it. */
+static void conn_free_if_unused(struct tcp_conn *c)
 {
-	struct tcp_conn *c = h->data;
-	if (--c->open_handles == 0) {
+	if (c->open_handles == 0 && c->pending == 0) {
 		free(c->rbuf);
 		free(c);
 	}
+}
+
+static void on_conn_closed(uv_handle_t *h)
+{
+	struct tcp_conn *c = h->data;
+	c->open_handles--;
+	conn_free_if_unused(c);
 }
 
 static void conn_close(struct tcp_conn *c)
@@ -106,7 +114,7 @@ static void on_shutdown(uv_shutdown_t *req, int status)
  * wait a little for theirs. */
 static void finish_if_written(struct tcp_conn *c)
 {
-	if (c->writes)
+	if (c->writes || c->pending)
 		return;
 	if (c->eof) {
 		conn_close(c);
@@ -248,8 +256,9 @@ static int process_messages(struct tcp_conn *c)
 		}
 		if (c->rlen - off < 2 + mlen)
 			break;
-		size_t n = worker_answer(w, (struct sockaddr *)&peer, RESPOND_TCP,
-					 c->rbuf + off + 2, mlen, w->answer, DNS_MAX_MESSAGE);
+		struct reply_to rt = { .transport = RESPOND_TCP, .tcp = c };
+		size_t n = worker_answer(w, (struct sockaddr *)&peer, c->rbuf + off + 2, mlen,
+					 w->answer, DNS_MAX_MESSAGE, &rt);
 		off += 2 + mlen;
 		/* Only a whole message counts as activity: a client that trickles a byte now
 		 * and then cannot hold a connection forever. */
@@ -276,7 +285,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		/* EOF or error: the client sends no more; answers already queued still go. */
 		c->eof = true;
 		uv_read_stop(s);
-		if (c->state == TCP_LINGER || c->writes == 0)
+		if (c->state == TCP_LINGER || (c->writes == 0 && c->pending == 0))
 			conn_close(c);
 		else if (c->state == TCP_READING)
 			drain(c);
@@ -341,6 +350,26 @@ static void on_connection(uv_stream_t *server, int status)
 	uv_timer_start(&c->timer, on_idle, w->cfg->tcp_idle_timeout_ms,
 		       w->cfg->tcp_idle_timeout_ms);
 	uv_read_start((uv_stream_t *)&c->handle, on_alloc, on_read);
+}
+
+void tcp_conn_hold(struct tcp_conn *c)
+{
+	c->pending++;
+}
+
+void tcp_conn_resolved(struct tcp_conn *c, const uint8_t *data, size_t len)
+{
+	c->pending--;
+	if (c->state == TCP_CLOSED) {
+		conn_free_if_unused(c);
+		return;
+	}
+	if (data && len && c->state != TCP_LINGER && send_answer(c, data, len) < 0) {
+		drain(c);
+		return;
+	}
+	if (c->state == TCP_DRAINING || (c->eof && c->state != TCP_LINGER))
+		finish_if_written(c);
 }
 
 int tcp_listener_start(struct worker *w, struct tcp_listener *l, const struct sockaddr *sa)

@@ -20,13 +20,6 @@
 #define UDP_READ_BATCH 64   /* datagrams per wake-up before other handles get a turn */
 #define UDP_QUEUE_MAX 1024  /* queued replies per socket; more are dropped and counted */
 
-/* Room for one IPv4 or IPv6 packet-info control message, aligned for struct cmsghdr (which
- * ends in a flexible array, so it cannot sit in a union inside another struct). */
-#define UDP_CONTROL_SIZE 64
-union udp_control {
-	_Alignas(struct cmsghdr) char buf[UDP_CONTROL_SIZE];
-};
-
 /* A reply waiting for the socket to become writable. */
 struct udp_queued {
 	struct udp_queued *next;
@@ -135,7 +128,7 @@ static void read_batch(struct udp_listener *l)
 	struct worker *w = l->w;
 	for (int i = 0; i < UDP_READ_BATCH && l->open; i++) {
 		struct sockaddr_storage from;
-		union udp_control cin, cout;
+		union udp_control cin;
 		struct iovec iov = { .iov_base = l->buf, .iov_len = sizeof(l->buf) };
 		struct msghdr msg = {
 			.msg_name = &from,
@@ -156,22 +149,33 @@ static void read_batch(struct udp_listener *l)
 			w->stats.dropped++;
 			continue;
 		}
-		size_t len = worker_answer(w, (struct sockaddr *)&from, RESPOND_UDP, l->buf,
-					   (size_t)n, w->answer, DNS_MAX_MESSAGE);
-		if (len == 0)
-			continue;
-		size_t clen = reply_control(&msg, &cout);
-		if (l->queued) {
-			/* keep replies in order behind the ones already waiting */
-			queue_reply(l, w->answer, len, &from, msg.msg_namelen, &cout, clen);
-			continue;
-		}
-		int r = send_one(l->fd, w->answer, len, &from, msg.msg_namelen, &cout, clen);
-		if (r == -EAGAIN || r == -EWOULDBLOCK || r == -ENOBUFS)
-			queue_reply(l, w->answer, len, &from, msg.msg_namelen, &cout, clen);
-		else if (r < 0)
-			w->counters.udp_send_errors++;
+		struct reply_to rt = { .transport = RESPOND_UDP, .udp = l, .peer = from,
+				       .peerlen = msg.msg_namelen };
+		rt.controllen = reply_control(&msg, &rt.control);
+		size_t len = worker_answer(w, (struct sockaddr *)&from, l->buf, (size_t)n,
+					   w->answer, DNS_MAX_MESSAGE, &rt);
+		if (len)
+			udp_listener_reply(l, w->answer, len, &from, msg.msg_namelen, &rt.control,
+					   rt.controllen);
 	}
+}
+
+void udp_listener_reply(struct udp_listener *l, const uint8_t *data, size_t len,
+			const struct sockaddr_storage *to, socklen_t tolen,
+			const union udp_control *control, size_t controllen)
+{
+	if (!l->open)
+		return;
+	if (l->queued) {
+		/* keep replies in order behind the ones already waiting */
+		queue_reply(l, data, len, to, tolen, control, controllen);
+		return;
+	}
+	int r = send_one(l->fd, data, len, to, tolen, (union udp_control *)control, controllen);
+	if (r == -EAGAIN || r == -EWOULDBLOCK || r == -ENOBUFS)
+		queue_reply(l, data, len, to, tolen, control, controllen);
+	else if (r < 0)
+		l->w->counters.udp_send_errors++;
 }
 
 static void on_poll(uv_poll_t *h, int status, int events)

@@ -4,8 +4,11 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "log.h"
+#include "mesh.h"
 
 void netaddr_to_sockaddr(const struct netaddr *a, struct sockaddr_storage *ss)
 {
@@ -23,9 +26,80 @@ void netaddr_to_sockaddr(const struct netaddr *a, struct sockaddr_storage *ss)
 	}
 }
 
-int worker_start(struct worker *w, const struct cairn_config *cfg)
+/* TTLs follow the wall clock, read through libc so that libfaketime can move it. */
+static int64_t env_wall_now(void *ctx)
+{
+	(void)ctx;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+static uint64_t env_mono_ms(void *ctx)
+{
+	(void)ctx;
+	return uv_hrtime() / 1000000u;
+}
+
+/* The kernel's CSPRNG, fetched in small batches. */
+static void env_random(void *ctx, void *buf, size_t len)
+{
+	struct worker *w = ctx;
+	uint8_t *out = buf;
+	while (len) {
+		if (w->random_left == 0) {
+			size_t got = 0;
+			while (got < sizeof(w->random_pool)) {
+				ssize_t n = getrandom(w->random_pool + got,
+						      sizeof(w->random_pool) - got, 0);
+				if (n > 0)
+					got += (size_t)n;
+			}
+			w->random_left = sizeof(w->random_pool);
+		}
+		size_t n = len < w->random_left ? len : w->random_left;
+		memcpy(out, w->random_pool + sizeof(w->random_pool) - w->random_left, n);
+		w->random_left -= n;
+		out += n;
+		len -= n;
+	}
+}
+
+void worker_apply_config(struct worker *w, const struct cairn_config *cfg)
 {
 	w->cfg = cfg;
+	struct resolve_opts *o = &w->resolver.opts;
+	o->qname_minimisation = cfg->qname_minimisation;
+	o->use_0x20 = cfg->use_0x20;
+	o->harden_glue = cfg->harden_glue;
+	o->addr.ipv4 = cfg->rec_ipv4;
+	o->addr.ipv6 = cfg->rec_ipv6;
+	o->addr.query_loopback = cfg->query_loopback;
+	o->request_timeout_ms = cfg->request_timeout_ms;
+	o->max_queries = cfg->max_queries;
+	o->max_referrals = cfg->max_referrals;
+	o->max_glueless = cfg->max_glueless;
+	o->max_depth = cfg->max_glueless_depth;
+	o->max_cname = cfg->max_cname;
+	/* Requests read the hints only while they run a step, never across a reload. */
+	w->resolver.hints = &cfg->root_hints;
+}
+
+int worker_start(struct worker *w, const struct cairn_config *cfg)
+{
+	w->env = (struct cairn_env){ .wall_now = env_wall_now, .mono_ms = env_mono_ms,
+				     .random = env_random, .ctx = w };
+	struct rrcache_limits lim = { .max_bytes = WORKER_CACHE_BYTES, .max_ttl = 86400,
+				      .min_ttl = 0, .neg_max_ttl = 3600 };
+	w->resolver.env = &w->env;
+	w->resolver.cache = rrcache_new(&lim);
+	w->resolver.servers = servers_new(WORKER_SERVERS_MAX);
+	w->mesh = mesh_new(w);
+	if (!w->resolver.cache || !w->resolver.servers || !w->mesh) {
+		log_error("out of memory");
+		return -1;
+	}
+	worker_apply_config(w, cfg);
 	w->n_listeners = cfg->n_listen;
 	w->udp = calloc(cfg->n_listen, sizeof(*w->udp));
 	w->tcp = calloc(cfg->n_listen, sizeof(*w->tcp));
@@ -50,7 +124,23 @@ int worker_start(struct worker *w, const struct cairn_config *cfg)
 		}
 		log_info("listening on %s (UDP and TCP)", name);
 	}
+	if (cfg->recursion && cfg->prime_root)
+		mesh_prime(w->mesh);
 	return 0;
+}
+
+void worker_free(struct worker *w)
+{
+	mesh_free(w->mesh);
+	w->mesh = NULL;
+	rrcache_free(w->resolver.cache);
+	w->resolver.cache = NULL;
+	servers_free(w->resolver.servers);
+	w->resolver.servers = NULL;
+	free(w->udp);
+	free(w->tcp);
+	w->udp = NULL;
+	w->tcp = NULL;
 }
 
 void worker_stop(struct worker *w)
@@ -58,6 +148,8 @@ void worker_stop(struct worker *w)
 	if (w->stopping)
 		return;
 	w->stopping = true;
+	if (w->mesh)
+		mesh_stop(w->mesh);
 	for (size_t i = 0; i < w->n_listeners; i++) {
 		udp_listener_close(&w->udp[i]);
 		tcp_listener_close(&w->tcp[i]);
@@ -70,23 +162,65 @@ void worker_force_close(struct worker *w)
 	tcp_conns_close(w);
 }
 
-size_t worker_answer(struct worker *w, const struct sockaddr *peer, enum respond_transport t,
-		     const uint8_t *pkt, size_t len, uint8_t *out, size_t cap)
+void worker_respond_ctx(const struct worker *w, struct respond_ctx *ctx)
 {
 	const struct cairn_config *cfg = w->cfg;
-	struct respond_ctx ctx = {
+	*ctx = (struct respond_ctx){
 		.access = &cfg->access,
 		.zones = &cfg->zoneset,
 		.edns_buffer_size = (uint16_t)cfg->edns_buffer_size,
+		.recursion = cfg->recursion,
 	};
-	struct respond_client client = { .family = peer->sa_family, .transport = t };
+}
+
+void worker_hold(struct worker *w, const struct reply_to *rt)
+{
+	(void)w;
+	if (rt->transport == RESPOND_TCP && rt->tcp)
+		tcp_conn_hold(rt->tcp);
+}
+
+void worker_reply(struct worker *w, const struct reply_to *rt, const uint8_t *data, size_t len)
+{
+	if (rt->transport == RESPOND_TCP) {
+		tcp_conn_resolved(rt->tcp, len ? data : NULL, len);
+		return;
+	}
+	if (len && !w->stopping)
+		udp_listener_reply(rt->udp, data, len, &rt->peer, rt->peerlen, &rt->control,
+				   rt->controllen);
+}
+
+const struct netaddr *worker_outgoing(const struct worker *w, int family)
+{
+	for (size_t i = 0; i < w->cfg->n_outgoing; i++)
+		if (w->cfg->outgoing[i].family == family)
+			return &w->cfg->outgoing[i];
+	return NULL;
+}
+
+size_t worker_answer(struct worker *w, const struct sockaddr *peer, const uint8_t *pkt,
+		     size_t len, uint8_t *out, size_t cap, const struct reply_to *rt)
+{
+	struct respond_ctx ctx;
+	worker_respond_ctx(w, &ctx);
+	struct respond_client client = { .family = peer->sa_family, .transport = rt->transport };
 	if (peer->sa_family == AF_INET)
 		client.addr = (const uint8_t *)&((const struct sockaddr_in *)peer)->sin_addr;
 	else if (peer->sa_family == AF_INET6)
 		client.addr = (const uint8_t *)&((const struct sockaddr_in6 *)peer)->sin6_addr;
 	else
 		return 0;
-	return respond_to_query(&ctx, &client, pkt, len, out, cap, &w->stats);
+	bool resolve = false;
+	struct wire_query q;
+	size_t n = respond_to_query(&ctx, &client, pkt, len, out, cap, &w->stats, &resolve, &q);
+	if (!resolve)
+		return n;
+	if (w->stopping)
+		return respond_servfail(&ctx, rt->transport, &q, EDE_NOT_READY,
+					"cairnd is shutting down", out, cap, &w->stats);
+	mesh_submit(w->mesh, &q, rt);
+	return 0;
 }
 
 void worker_log_stats(const struct worker *w)

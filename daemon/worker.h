@@ -11,13 +11,36 @@
 #include <uv.h>
 
 #include "config.h"
+#include "lib/cache/rrcache.h"
+#include "lib/iterator/servers.h"
+#include "lib/resolve.h"
 #include "lib/respond.h"
+#include "lib/util/env.h"
 #include "lib/wire/dns.h"
 
 struct worker;
 struct tcp_conn;
+struct mesh;
 
 struct udp_queued;
+
+/* Room for one IPv4 or IPv6 packet-info control message, aligned for struct cmsghdr (which
+ * ends in a flexible array, so it cannot sit in a union inside another struct). */
+#define UDP_CONTROL_SIZE 64
+union udp_control {
+	_Alignas(struct cmsghdr) char buf[UDP_CONTROL_SIZE];
+};
+
+/* Where the answer to a client's question goes, kept while the question is resolved. */
+struct reply_to {
+	enum respond_transport transport;
+	struct udp_listener *udp;       /* UDP: the socket it came in on */
+	struct sockaddr_storage peer;   /* UDP: the client */
+	socklen_t peerlen;
+	union udp_control control;      /* UDP: our address it was sent to (IP_PKTINFO) */
+	size_t controllen;
+	struct tcp_conn *tcp;           /* TCP: the connection (held open until answered) */
+};
 
 /* One UDP socket, driven by uv_poll so that replies can leave from the address the query came
  * to (IP_PKTINFO / IPV6_PKTINFO) even on a wildcard bind, which uv_udp cannot do. */
@@ -49,9 +72,18 @@ struct worker_counters {
 	uint64_t tcp_bad_frames;    /* closed for a zero-length message */
 };
 
+#define WORKER_RANDOM_POOL 256         /* getrandom() bytes fetched at a time */
+#define WORKER_CACHE_BYTES (64u << 20) /* RRset cache budget until issue #5's cache: keys */
+#define WORKER_SERVERS_MAX 100000      /* server addresses remembered (RTT, hold-down) */
+
 struct worker {
 	uv_loop_t loop;
 	const struct cairn_config *cfg;      /* current config; main owns and swaps it */
+	struct cairn_env env;                /* clocks and randomness for lib/ */
+	struct resolver resolver;            /* cache, server table and options of lib/resolve */
+	struct mesh *mesh;                   /* questions being resolved */
+	uint8_t random_pool[WORKER_RANDOM_POOL];
+	size_t random_left;
 	struct respond_stats stats;          /* answers by kind */
 	struct worker_counters counters;
 	struct udp_listener *udp;            /* one per listen address */
@@ -72,9 +104,27 @@ void worker_stop(struct worker *w);
 /* The stop grace is over: close whatever is still open. */
 void worker_force_close(struct worker *w);
 
-/* Answer one message from peer; returns the answer length in out (0 = send nothing). */
-size_t worker_answer(struct worker *w, const struct sockaddr *peer, enum respond_transport t,
-		     const uint8_t *pkt, size_t len, uint8_t *out, size_t cap);
+/* Install a config: listeners stay, the resolver takes its options and root hints. */
+void worker_apply_config(struct worker *w, const struct cairn_config *cfg);
+
+/* Answer one message from peer; returns the answer length in out, or 0 when nothing is to
+ * be sent now (dropped, or handed to the mesh, which answers rt later). */
+size_t worker_answer(struct worker *w, const struct sockaddr *peer, const uint8_t *pkt,
+		     size_t len, uint8_t *out, size_t cap, const struct reply_to *rt);
+
+/* The respond context of the current config. */
+void worker_respond_ctx(const struct worker *w, struct respond_ctx *ctx);
+
+/* Keep rt's connection for a later answer; worker_reply() answers (len > 0) or only lets
+ * it go (len 0). */
+void worker_hold(struct worker *w, const struct reply_to *rt);
+void worker_reply(struct worker *w, const struct reply_to *rt, const uint8_t *data, size_t len);
+
+/* The configured source address for upstream queries of a family, or NULL. */
+const struct netaddr *worker_outgoing(const struct worker *w, int family);
+
+/* Free what worker_start built (after the loop has ended). */
+void worker_free(struct worker *w);
 
 /* Log the counters at info level. */
 void worker_log_stats(const struct worker *w);
@@ -83,12 +133,19 @@ void worker_log_stats(const struct worker *w);
 /* Bind and start one listener; a libuv error code (< 0) when that fails. */
 int udp_listener_start(struct worker *w, struct udp_listener *l, const struct sockaddr *sa);
 void udp_listener_close(struct udp_listener *l);
+/* Send one reply from a listener (queued when the socket is full). */
+void udp_listener_reply(struct udp_listener *l, const uint8_t *data, size_t len,
+			const struct sockaddr_storage *to, socklen_t tolen,
+			const union udp_control *control, size_t controllen);
 int tcp_listener_start(struct worker *w, struct tcp_listener *l, const struct sockaddr *sa);
 void tcp_listener_close(struct tcp_listener *l);
 /* Answer no more on any connection; each closes once its answers are written. */
 void tcp_conns_stop(struct worker *w);
 /* Close every connection now, written or not (the stop grace is over). */
 void tcp_conns_close(struct worker *w);
+/* A connection waits for one more resolved answer / gets it (data NULL: it never comes). */
+void tcp_conn_hold(struct tcp_conn *c);
+void tcp_conn_resolved(struct tcp_conn *c, const uint8_t *data, size_t len);
 
 /* sockaddr for a netaddr */
 void netaddr_to_sockaddr(const struct netaddr *a, struct sockaddr_storage *ss);

@@ -17,11 +17,13 @@ struct reply {
 	bool echo_question;
 };
 
-static uint16_t base_flags(const struct wire_query *q)
+static uint16_t base_flags(const struct respond_ctx *ctx, const struct wire_query *q)
 {
-	/* RFC 1035 §4.1.1: QR set, opcode and RD copied; RFC 4035 §3.2.2: CD copied. */
+	/* RFC 1035 §4.1.1: QR set, opcode and RD copied, RA when we recurse; RFC 4035 §3.2.2:
+	 * CD copied. */
 	return (uint16_t)(DNS_FLAG_QR | (q->flags & (DNS_OPCODE_MASK << DNS_OPCODE_SHIFT)) |
-			  (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD)));
+			  (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD)) |
+			  (ctx->recursion ? DNS_FLAG_RA : 0));
 }
 
 /* RFC 6891 §6.2.5 and RFC 1035 §4.2.1: the UDP size an answer may use. */
@@ -61,11 +63,26 @@ static int put_rrset(struct wire_builder *b, enum wire_section s, const struct z
 	return 0;
 }
 
-/* Header, question, records and OPT; truncates with TC=1 when records pass the limit. */
-static size_t write_reply(const struct respond_ctx *ctx, const struct respond_client *client,
+/* Write one resolved RRset; -1 when it does not fit. */
+static int put_resolved(struct wire_builder *b, enum wire_section s, const struct iter_rrset *rs)
+{
+	uint32_t off = 0;
+	while (off + 2 <= rs->size) {
+		uint16_t len = wire_read_u16(rs->rdata + off);
+		if (wire_builder_rr(b, s, rs->owner, rs->type, DNS_CLASS_IN, rs->ttl,
+				    rs->rdata + off + 2, len) < 0)
+			return -1;
+		off += 2u + len;
+	}
+	return 0;
+}
+
+/* Header, question, records and OPT; truncates with TC=1 when records pass the limit.
+ * Records come from local zones (za) or from a resolution (res). */
+static size_t write_reply(const struct respond_ctx *ctx, enum respond_transport transport,
 			  const struct wire_query *q, const struct reply *r,
-			  const struct zone_answer *za, uint8_t *out, size_t outcap,
-			  struct respond_stats *st)
+			  const struct zone_answer *za, const struct resolve_result *res,
+			  uint8_t *out, size_t outcap, struct respond_stats *st)
 {
 	struct wire_builder b;
 	struct wire_opt opt = {
@@ -75,13 +92,14 @@ static size_t write_reply(const struct respond_ctx *ctx, const struct respond_cl
 		.ede_code = r->ede,
 		.ede_text = r->ede_text,
 	};
-	size_t limit = client->transport == RESPOND_UDP ? udp_limit(ctx, q) : outcap;
+	size_t limit = transport == RESPOND_UDP ? udp_limit(ctx, q) : outcap;
 	if (limit > outcap)
 		limit = outcap;
 	size_t opt_size = q->edns.present ? wire_opt_size(&opt) : 0;
 
 	wire_builder_init(&b, out, outcap);
-	wire_builder_header(&b, q->id, (uint16_t)(base_flags(q) | r->flags), r->rcode & 0x0f);
+	wire_builder_header(&b, q->id, (uint16_t)(base_flags(ctx, q) | r->flags),
+			    r->rcode & 0x0f);
 	if (r->echo_question && q->has_question)
 		wire_builder_question(&b, q->qname, q->qtype, q->qclass);
 	size_t question_end = b.len;
@@ -92,6 +110,10 @@ static size_t write_reply(const struct respond_ctx *ctx, const struct respond_cl
 		fits = put_rrset(&b, WIRE_ANSWER, &za->answer[i]) == 0;
 	for (unsigned i = 0; za && fits && i < za->n_authority; i++)
 		fits = put_rrset(&b, WIRE_AUTHORITY, &za->authority[i]) == 0;
+	for (size_t i = 0; res && fits && i < res->n_answer; i++)
+		fits = put_resolved(&b, WIRE_ANSWER, &res->answer[i]) == 0;
+	if (res && fits && res->soa)
+		fits = put_resolved(&b, WIRE_AUTHORITY, res->soa) == 0;
 	if (!fits) {
 		/* RFC 2181 §9: a partial RRset must not be used; send none and set TC. */
 		wire_builder_clear_records(&b, question_end);
@@ -105,9 +127,9 @@ static size_t write_reply(const struct respond_ctx *ctx, const struct respond_cl
 	return b.len;
 }
 
-/* Decide the answer of a well-formed standard query. */
+/* Decide the answer of a well-formed standard query; *resolve when it needs recursion. */
 static void answer_query(const struct respond_ctx *ctx, const struct wire_query *q,
-			 struct reply *r, struct zone_answer *za, bool *have_records)
+			 struct reply *r, struct zone_answer *za, bool *have_records, bool *resolve)
 {
 	*have_records = false;
 	if (q->qclass != DNS_CLASS_IN) {
@@ -134,14 +156,19 @@ static void answer_query(const struct respond_ctx *ctx, const struct wire_query 
 		*have_records = true;
 		return;
 	}
-	r->rcode = DNS_RCODE_SERVFAIL;
+	if (ctx->recursion && resolve) {
+		*resolve = true;
+		return;
+	}
+	r->rcode = DNS_RCODE_REFUSED;
 	r->ede = EDE_NOT_SUPPORTED;
-	r->ede_text = "recursion is not available yet: cairnd answers only from its local zones";
+	r->ede_text = "recursion is disabled (recursion.enabled: false): only local zones are "
+		      "answered";
 }
 
 size_t respond_to_query(const struct respond_ctx *ctx, const struct respond_client *client,
 			const uint8_t *pkt, size_t len, uint8_t *out, size_t outcap,
-			struct respond_stats *st)
+			struct respond_stats *st, bool *resolve, struct wire_query *resolve_q)
 {
 	struct wire_query q;
 	struct reply r = { .rcode = DNS_RCODE_NOERROR, .ede = EDE_NONE, .echo_question = true };
@@ -160,7 +187,7 @@ size_t respond_to_query(const struct respond_ctx *ctx, const struct respond_clie
 		r.ede_text = "client address not allowed by server.access";
 		if (v != WIRE_QUERY_OK)
 			q.edns.present = false; /* say no more than needed to a stranger */
-		return write_reply(ctx, client, &q, &r, NULL, out, outcap, st);
+		return write_reply(ctx, client->transport, &q, &r, NULL, NULL, out, outcap, st);
 	}
 	switch (v) {
 	case WIRE_QUERY_FORMERR:
@@ -173,9 +200,35 @@ size_t respond_to_query(const struct respond_ctx *ctx, const struct respond_clie
 		/* RFC 6891 §6.1.3: answer with our version (0) and no data. */
 		r.rcode = DNS_RCODE_BADVERS;
 		break;
-	default:
-		answer_query(ctx, &q, &r, &za, &have_records);
+	default: {
+		bool need = false;
+		answer_query(ctx, &q, &r, &za, &have_records, resolve ? &need : NULL);
+		if (need) {
+			*resolve = true;
+			*resolve_q = q;
+			return 0;
+		}
 		break;
 	}
-	return write_reply(ctx, client, &q, &r, have_records ? &za : NULL, out, outcap, st);
+	}
+	return write_reply(ctx, client->transport, &q, &r, have_records ? &za : NULL, NULL, out,
+			   outcap, st);
+}
+
+size_t respond_resolved(const struct respond_ctx *ctx, enum respond_transport t,
+			const struct wire_query *q, const struct resolve_result *res,
+			uint8_t *out, size_t outcap, struct respond_stats *st)
+{
+	struct reply r = { .rcode = res->rcode, .ede = res->ede, .echo_question = true };
+	r.ede_text = res->ede_text[0] ? res->ede_text : NULL;
+	return write_reply(ctx, t, q, &r, NULL, res, out, outcap, st);
+}
+
+size_t respond_servfail(const struct respond_ctx *ctx, enum respond_transport t,
+			const struct wire_query *q, int ede, const char *text, uint8_t *out,
+			size_t outcap, struct respond_stats *st)
+{
+	struct reply r = { .rcode = DNS_RCODE_SERVFAIL, .ede = ede, .ede_text = text,
+			   .echo_question = true };
+	return write_reply(ctx, t, q, &r, NULL, NULL, out, outcap, st);
 }

@@ -46,11 +46,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				       &errs);
 		fail_if(!cfg);
 	}
-	struct respond_ctx ctx = { &cfg->access, &cfg->zoneset, 1232 };
+	struct respond_ctx ctx = { .access = &cfg->access, .zones = &cfg->zoneset,
+				   .edns_buffer_size = 1232, .recursion = cfg->recursion };
 	for (int t = 0; t < 2; t++) {
 		struct respond_client client = { AF_INET, loopback,
 						 t ? RESPOND_TCP : RESPOND_UDP };
-		size_t n = respond_to_query(&ctx, &client, data, size, out, sizeof(out), &st);
+		size_t n = respond_to_query(&ctx, &client, data, size, out, sizeof(out), &st, NULL,
+					    NULL);
 		if (n == 0)
 			continue;
 		fail_if(n < DNS_HEADER_SIZE);

@@ -82,3 +82,69 @@ def cairnd_module(cairnd_binary, tmp_path_factory, request):
     lab = _Lab(cairnd_binary, mkdir)
     yield lab.start
     lab.teardown()
+
+
+# -- the NSD lab (tests/lab/nsdlab.py) and scripted fake servers ---------------
+
+import os  # noqa: E402
+
+import fakeauth  # noqa: E402
+import nsdlab  # noqa: E402
+
+
+def _skip_unless_lab_possible():
+    """The lab binds port 53 and sniffs loopback: it needs root and nsd."""
+    if os.geteuid() != 0:
+        pytest.skip("the NSD lab needs root (port 53 on 127.53.x.y, raw socket on lo)")
+    if not nsdlab.nsd_available():
+        pytest.skip("the NSD lab needs nsd at %s (apt-get install nsd)" % nsdlab.NSD_BINARY)
+
+
+@pytest.fixture(scope="module")
+def nsd_lab(tmp_path_factory):
+    """The whole NSD lab (:class:`nsdlab.NsdLab`), shared by a test module.
+
+    Module scoped because starting ~20 nsd processes takes half a second;
+    teardown waits until every nsd and its helpers are gone, so the next
+    module can bind the same addresses.  A test that stops a server should
+    use ``nsd_lab.down(name)``, which starts it again afterwards.
+    """
+    _skip_unless_lab_possible()
+    lab = nsdlab.NsdLab()
+    try:
+        lab.start(tmp_path_factory.mktemp("nsdlab"))
+    except nsdlab.LabError as e:
+        pytest.fail(str(e), pytrace=False)
+    yield lab
+    problems = lab.stop()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def fake_auth():
+    """Factory: ``fake_auth(name_or_address, handler, tcp=True)`` -> started FakeAuth.
+
+    name may be a lab name such as "ns.spoof.lab" (see nsdlab.FAKE_SERVERS).
+    Every server is stopped at the end of the test; a handler that raised
+    fails the test there.
+    """
+    _skip_unless_lab_possible()
+    servers = []
+
+    def start(name, handler, tcp=True):
+        address = nsdlab.FAKE_SERVERS.get(name.lower().rstrip("."), name)
+        server = fakeauth.FakeAuth(address, handler, tcp=tcp)
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    errors = []
+    for server in servers:
+        try:
+            server.stop()
+        except RuntimeError as e:
+            errors.append(str(e))
+    if errors:
+        pytest.fail("\n".join(errors), pytrace=False)

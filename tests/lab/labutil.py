@@ -92,6 +92,9 @@ def compose_config(port, ipv6=False, server="", rest="", listen=True):
 
     server: extra keys for the `server:` mapping (written unindented, we indent).
     rest:   top-level YAML after the server block (e.g. private-zones).
+
+    Unless rest has its own `recursion:` block, recursion is switched off: a test daemon
+    must never send queries to the Internet's root servers (the built-in hints).
     """
     lines = ["server:"]
     if listen:
@@ -104,6 +107,8 @@ def compose_config(port, ipv6=False, server="", rest="", listen=True):
         lines.append(textwrap.indent(server, "  "))
     text = "\n".join(lines) + "\n"
     rest = textwrap.dedent(rest).strip("\n")
+    if not any(line.startswith("recursion:") for line in rest.splitlines()):
+        text += "recursion:\n  enabled: false\n"
     if rest:
         text += rest + "\n"
     return text

@@ -317,7 +317,8 @@ static int setup_world(void **state)
 	assert_int_equal(cidr_parse("127.0.0.0/8", &w.rules[0].net, err, sizeof(err)), 0);
 	w.rules[0].allow = true;
 	w.access = (struct access_list){ w.rules, 1 };
-	w.ctx = (struct respond_ctx){ &w.access, &w.zs, 1232 };
+	w.ctx = (struct respond_ctx){ .access = &w.access, .zones = &w.zs,
+				      .edns_buffer_size = 1232 };
 	*state = &w;
 	return 0;
 }
@@ -371,7 +372,8 @@ static ldns_pkt *ask(struct world *w, const struct query *q, const uint8_t *addr
 		     enum respond_transport t, size_t outcap, size_t *out_len)
 {
 	struct respond_client c = { AF_INET, addr, t };
-	size_t n = respond_to_query(&w->ctx, &c, q->b, q->len, w->out, outcap, &w->st);
+	size_t n = respond_to_query(&w->ctx, &c, q->b, q->len, w->out, outcap, &w->st, NULL,
+				    NULL);
 	assert_true(n >= DNS_HEADER_SIZE);
 	assert_true(n <= outcap);
 	if (out_len)
@@ -442,14 +444,15 @@ static void test_nxdomain_from_private_zone_has_soa(void **state)
 	ldns_pkt_free(p);
 }
 
-static void test_servfail_with_ede_21_for_name_outside_zones(void **state)
+static void test_refused_with_ede_21_outside_zones_when_recursion_is_off(void **state)
 {
 	struct world *w = *state;
 	struct query q;
 	char text[256];
 	make_query(&q, DNS_FLAG_RD, "www.example.org.", DNS_TYPE_A, DNS_CLASS_IN, 0, 1232, false);
 	ldns_pkt *p = ask(w, &q, localhost4, RESPOND_UDP, 512, NULL);
-	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_REFUSED);
+	assert_false(ldns_pkt_ra(p));
 	assert_false(ldns_pkt_aa(p));
 	assert_int_equal(ldns_pkt_ancount(p), 0);
 	assert_int_equal(arcount_on_wire(w->out), 1);
@@ -458,10 +461,10 @@ static void test_servfail_with_ede_21_for_name_outside_zones(void **state)
 	assert_true(strlen(text) > 0);
 	ldns_pkt_free(p);
 
-	/* without EDNS: the same SERVFAIL, no OPT */
+	/* without EDNS: the same REFUSED, no OPT */
 	make_query(&q, DNS_FLAG_RD, "www.example.org.", DNS_TYPE_A, DNS_CLASS_IN, -1, 0, false);
 	p = ask(w, &q, localhost4, RESPOND_UDP, 512, NULL);
-	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_REFUSED);
 	assert_int_equal(arcount_on_wire(w->out), 0);
 	ldns_pkt_free(p);
 }
@@ -490,14 +493,14 @@ static void test_ipv4_mapped_ipv6_client_matches_ipv4_rule(void **state)
 	static const uint8_t v6_loopback[16] = { [15] = 1 };
 	make_query(&q, DNS_FLAG_RD, "www.example.test.", DNS_TYPE_A, DNS_CLASS_IN, -1, 0, false);
 	struct respond_client c = { AF_INET6, mapped, RESPOND_TCP };
-	size_t n = respond_to_query(&w->ctx, &c, q.b, q.len, w->out, 512, &w->st);
+	size_t n = respond_to_query(&w->ctx, &c, q.b, q.len, w->out, 512, &w->st, NULL, NULL);
 	ldns_pkt *p = parse_answer(w->out, n);
 	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
 	assert_int_equal(ldns_pkt_ancount(p), 1);
 	ldns_pkt_free(p);
 	/* ::1 matches no rule of this list: refused */
 	c.addr = v6_loopback;
-	n = respond_to_query(&w->ctx, &c, q.b, q.len, w->out, 512, &w->st);
+	n = respond_to_query(&w->ctx, &c, q.b, q.len, w->out, 512, &w->st, NULL, NULL);
 	p = parse_answer(w->out, n);
 	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_REFUSED);
 	ldns_pkt_free(p);
@@ -612,10 +615,12 @@ static void test_qr_packet_gets_no_answer(void **state)
 	struct respond_client c = { AF_INET, localhost4, RESPOND_UDP };
 	make_query(&q, DNS_FLAG_QR, "www.example.test.", DNS_TYPE_A, DNS_CLASS_IN, -1, 0, false);
 	uint64_t before = w->st.dropped;
-	assert_int_equal(respond_to_query(&w->ctx, &c, q.b, q.len, w->out, 512, &w->st), 0);
+	assert_int_equal(respond_to_query(&w->ctx, &c, q.b, q.len, w->out, 512, &w->st, NULL,
+					  NULL), 0);
 	assert_int_equal(w->st.dropped, before + 1);
 	/* a short packet likewise */
-	assert_int_equal(respond_to_query(&w->ctx, &c, q.b, 5, w->out, 512, &w->st), 0);
+	assert_int_equal(respond_to_query(&w->ctx, &c, q.b, 5, w->out, 512, &w->st, NULL,
+					  NULL), 0);
 }
 
 int main(void)
@@ -631,7 +636,7 @@ int main(void)
 		cmocka_unit_test(test_answer_has_qr_aa_copies_rd_and_echoes_question_case),
 		cmocka_unit_test(test_cname_and_target_both_in_answer),
 		cmocka_unit_test(test_nxdomain_from_private_zone_has_soa),
-		cmocka_unit_test(test_servfail_with_ede_21_for_name_outside_zones),
+		cmocka_unit_test(test_refused_with_ede_21_outside_zones_when_recursion_is_off),
 		cmocka_unit_test(test_refused_for_client_outside_access_list),
 		cmocka_unit_test(test_ipv4_mapped_ipv6_client_matches_ipv4_rule),
 		cmocka_unit_test(test_udp_answer_over_512_without_edns_is_truncated),

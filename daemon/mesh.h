@@ -1,0 +1,48 @@
+/*
+ * mesh — the client questions a worker is resolving, and the clients waiting for each.
+ *
+ * Identical questions (name, type) that arrive while one is being resolved join it instead
+ * of starting another (Unbound's "mesh"): one set of upstream queries, one result, written
+ * to each waiting client with its own ID, letter case and EDNS. The mesh drives each
+ * lib/resolve request: it sends what the request produces (daemon/upstream), feeds back
+ * what comes in, and answers the clients when the request is done.
+ */
+#ifndef CAIRN_DAEMON_MESH_H
+#define CAIRN_DAEMON_MESH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/wire/query.h"
+
+struct worker;
+struct reply_to;
+struct mesh;
+
+/* Counters of the mesh, summed into the stats line. */
+struct mesh_counters {
+	uint64_t joined;          /* client questions that joined one already resolving */
+	uint64_t overload;        /* SERVFAIL at once: max-in-flight reached */
+	uint64_t ignored;         /* upstream packets the request did not accept */
+	uint64_t send_errors;     /* upstream queries that could not be sent */
+};
+
+struct mesh *mesh_new(struct worker *w);
+void mesh_free(struct mesh *m);
+
+/* Resolve q for the client rt (copied). Answers at once with SERVFAIL when over the limit. */
+void mesh_submit(struct mesh *m, const struct wire_query *q, const struct reply_to *rt);
+
+/* RFC 8109 priming: resolve ". NS" with nobody waiting. */
+void mesh_prime(struct mesh *m);
+
+/* Drop every request (daemon stopping): no answers, sockets closed. */
+void mesh_stop(struct mesh *m);
+
+/* Requests in progress. */
+size_t mesh_size(const struct mesh *m);
+
+const struct mesh_counters *mesh_counters(const struct mesh *m);
+
+#endif

@@ -1,0 +1,101 @@
+/*
+ * rrcache — the RRset cache and the negative cache that the iterator reads and fills.
+ *
+ * Entries are keyed by (owner, type) in canonical form and hold either an RRset in wire form
+ * (rdatas packed as [u16 length][bytes], as in lib/zone) or a negative answer: NODATA for
+ * (owner, type) or NXDOMAIN for the owner (type CACHE_TYPE_NXDOMAIN), each with the SOA
+ * that proves it (RFC 2308 §5). Every entry has an absolute expiry in wall-clock seconds and
+ * a trust rank (RFC 2181 §5.4.1), so that glue never overwrites an authoritative answer.
+ *
+ * Memory is counted per entry and bounded: past the byte budget the least recently used
+ * entries go. One thread uses a cache at a time; issue #5 replaces this with the sharded
+ * cache and the wire-format message cache of the fast path.
+ */
+#ifndef CAIRN_CACHE_RRCACHE_H
+#define CAIRN_CACHE_RRCACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CACHE_TYPE_NXDOMAIN 0 /* type 0 is reserved (RFC 6895), so it can key NXDOMAIN */
+
+/* RFC 2181 §5.4.1 trust ranking, lowest first. */
+enum cache_rank {
+	CACHE_RANK_GLUE = 1,        /* additional section, referral glue */
+	CACHE_RANK_REFERRAL = 2,    /* NS of a referral, from the parent side */
+	CACHE_RANK_NONAUTH = 3,     /* answer section of a non-authoritative answer */
+	CACHE_RANK_AUTHORITY = 4,   /* authority section of an authoritative answer */
+	CACHE_RANK_ANSWER = 5,      /* answer section of an authoritative answer */
+};
+
+enum cache_kind { CACHE_POSITIVE, CACHE_NODATA, CACHE_NXDOMAIN };
+
+/* One entry. Readers treat it as read-only and copy what they keep: the next store may
+ * evict it. */
+struct cache_entry {
+	struct cache_entry *hnext;          /* hash chain */
+	struct cache_entry *lru_prev, *lru_next;
+	uint32_t hash;
+	uint16_t type;                      /* RR type, or CACHE_TYPE_NXDOMAIN */
+	uint8_t kind;                       /* enum cache_kind */
+	uint8_t rank;                       /* enum cache_rank */
+	int64_t expires;                    /* wall-clock second at which it dies */
+	uint32_t count;                     /* records in rdata (0 for negatives) */
+	uint32_t size;                      /* bytes of rdata */
+	const uint8_t *owner;               /* canonical wire name */
+	const uint8_t *rdata;               /* packed records */
+	const uint8_t *soa_owner;           /* negatives: owner of the proving SOA */
+	const uint8_t *soa_rdata;           /* negatives: its data */
+	uint16_t soa_rdlen;
+	size_t bytes;                       /* what this entry costs, for the budget */
+};
+
+/* The TTL rules of the cache. */
+struct rrcache_limits {
+	size_t max_bytes;       /* budget for all entries */
+	uint32_t max_ttl;       /* positive TTLs are capped to this */
+	uint32_t min_ttl;       /* and raised to this */
+	uint32_t neg_max_ttl;   /* negative TTLs are capped to this */
+};
+
+struct rrcache_stats {
+	uint64_t entries, bytes, hits, misses, evictions;
+};
+
+struct rrcache;
+
+struct rrcache *rrcache_new(const struct rrcache_limits *lim);
+void rrcache_free(struct rrcache *c);
+
+/* Store an RRset (owner canonical). Replaces an entry of lower or equal rank, or an expired
+ * one; a positive RRset also ends a cached NXDOMAIN of its owner. Returns 0, 1 when a
+ * better-ranked entry was kept, -1 when out of memory. */
+int rrcache_put_rrset(struct rrcache *c, const uint8_t *owner, uint16_t type, uint32_t ttl,
+		      enum cache_rank rank, uint32_t count, const uint8_t *rdata, uint32_t size,
+		      int64_t now);
+
+/* Store NODATA for (owner, type), or NXDOMAIN for owner when type is CACHE_TYPE_NXDOMAIN,
+ * with the SOA that came with it. RFC 2308 §5: the TTL is min(SOA TTL, SOA MINIMUM),
+ * then capped by neg_max_ttl. */
+int rrcache_put_negative(struct rrcache *c, const uint8_t *owner, uint16_t type,
+			 const uint8_t *soa_owner, uint32_t soa_ttl, const uint8_t *soa_rdata,
+			 uint16_t soa_rdlen, int64_t now);
+
+/* The live entry for (owner, type) — an RRset or a NODATA — or NULL. */
+const struct cache_entry *rrcache_get(struct rrcache *c, const uint8_t *owner, uint16_t type,
+				      int64_t now);
+
+/* Seconds an entry has left (0 once expired). */
+uint32_t rrcache_ttl_left(const struct cache_entry *e, int64_t now);
+
+/* Iterate the records of an entry: *off starts at 0; false at the end. */
+bool rrcache_next_rdata(const struct cache_entry *e, uint32_t *off, const uint8_t **rd,
+			uint16_t *rdlen);
+
+void rrcache_get_stats(const struct rrcache *c, struct rrcache_stats *out);
+
+/* RFC 2308 §5: min(SOA TTL, SOA MINIMUM) for an SOA's data. */
+uint32_t rrcache_soa_negative_ttl(uint32_t soa_ttl, const uint8_t *soa_rdata, uint16_t rdlen);
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * resolve — one client question resolved iteratively (RFC 1034 §5.3.3), as an explicit state
+ * machine that does no I/O (the Knot Resolver produce/consume model).
+ *
+ * The daemon drives a request: resolve_produce() says "send this packet to that server over
+ * UDP/TCP and wait at most N ms", or that the request is finished; the daemon then hands in
+ * what came back (resolve_consume), or that nothing came (resolve_timeout) or the connection
+ * failed (resolve_neterror), and asks again. Each request holds a stack of frames: the
+ * client's question, and below it the address lookups of glueless name servers.
+ *
+ * A frame moves through these states (the debug log shows each transition):
+ *   INIT   look in the cache (answer, NODATA, NXDOMAIN, CNAME) or find the closest known
+ *          delegation point (cached NS set, else the root hints)
+ *   QUERY  pick the next server of the delegation point, or start an address lookup for a
+ *          glueless NS name, or give up when none is left
+ *   WAIT   a query is out: consume or timeout moves on
+ *   CHILD  waiting for the frame above (an NS address lookup)
+ *   DONE   the frame has its answer or its failure
+ *
+ * The resolver context (cache, server table, options) is shared by every request of one
+ * worker thread.
+ */
+#ifndef CAIRN_RESOLVE_H
+#define CAIRN_RESOLVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/cache/rrcache.h"
+#include "lib/iterator/deleg.h"
+#include "lib/iterator/hints.h"
+#include "lib/iterator/response.h"
+#include "lib/iterator/servers.h"
+#include "lib/util/env.h"
+#include "lib/util/netaddr.h"
+
+#define RESOLVE_EDNS_SIZE 1232   /* our advertised UDP size upstream (DNS flag day 2020) */
+#define RESOLVE_EDE_TEXT_MAX 200
+
+/* The recursion: options of the config (copied into each request when it starts). */
+struct resolve_opts {
+	bool qname_minimisation;       /* RFC 9156, relaxed on errors */
+	bool use_0x20;                 /* random case in upstream questions */
+	bool harden_glue;              /* drop glue outside the delegating zone */
+	struct deleg_policy addr;      /* ipv4, ipv6, query-loopback */
+	uint32_t request_timeout_ms;   /* whole request, then SERVFAIL */
+	unsigned max_queries;          /* upstream queries per client request */
+	unsigned max_referrals;        /* referrals followed per question */
+	unsigned max_glueless;         /* NS address lookups per client request */
+	unsigned max_depth;            /* nesting of those lookups */
+	unsigned max_cname;            /* CNAME/DNAME links in one answer */
+};
+
+/* Counters of the upstream side. */
+struct resolve_stats {
+	uint64_t requests;        /* requests started */
+	uint64_t sent_udp, sent_tcp;
+	uint64_t timeouts;
+	uint64_t mismatched;      /* responses dropped: wrong ID, question or case */
+	uint64_t case_fallbacks;  /* servers found not to echo 0x20 case */
+	uint64_t edns_fallbacks;  /* servers found not to speak EDNS */
+	uint64_t glue_dropped;    /* out-of-bailiwick glue ignored */
+	uint64_t servfail;        /* requests that ended in SERVFAIL */
+};
+
+/* Shared by the requests of one worker. The daemon owns every pointer. */
+struct resolver {
+	struct resolve_opts opts;       /* current options (a request copies them) */
+	const struct root_hints *hints; /* current root hints */
+	struct rrcache *cache;
+	struct servers *servers;
+	const struct cairn_env *env;
+	struct resolve_stats stats;
+};
+
+/* What the client gets. */
+struct resolve_result {
+	unsigned rcode;
+	struct iter_rrset *answer;    /* the chain: CNAME/DNAME links, then the data */
+	size_t n_answer;
+	struct iter_rrset *soa;          /* authority for NXDOMAIN/NODATA, or NULL */
+	int ede;                        /* EDE_NONE or an RFC 8914 code */
+	char ede_text[RESOLVE_EDE_TEXT_MAX];
+};
+
+enum resolve_transport { RESOLVE_UDP, RESOLVE_TCP };
+
+/* The next thing the daemon must do for a request. */
+struct resolve_query {
+	struct netaddr server;
+	enum resolve_transport transport;
+	const uint8_t *pkt;             /* owned by the request, valid until the next call */
+	size_t len;
+	uint32_t timeout_ms;
+};
+
+enum resolve_step { RESOLVE_SEND, RESOLVE_DONE };
+enum resolve_verdict { RESOLVE_ACCEPTED, RESOLVE_IGNORED };
+
+struct resolve_req;
+
+/* Start resolving (qname canonical, qtype). NULL when out of memory. */
+struct resolve_req *resolve_new(struct resolver *r, const uint8_t *qname, uint16_t qtype);
+
+/* What to do next. After RESOLVE_DONE, resolve_result() holds the answer. */
+enum resolve_step resolve_produce(struct resolve_req *q, struct resolve_query *out);
+
+/* A packet arrived for the query in flight from `from` over the transport it was sent on.
+ * RESOLVE_IGNORED: it is not the answer (wrong source, ID or question); keep waiting. */
+enum resolve_verdict resolve_consume(struct resolve_req *q, const struct netaddr *from,
+				     const uint8_t *pkt, size_t len);
+
+/* The query in flight got no answer in time. */
+void resolve_timeout(struct resolve_req *q);
+
+/* The query in flight could not be sent or its TCP connection failed. */
+void resolve_neterror(struct resolve_req *q, const char *why);
+
+const struct resolve_result *resolve_result(const struct resolve_req *q);
+
+/* Milliseconds left before the request's overall timeout. */
+uint32_t resolve_time_left(const struct resolve_req *q);
+
+void resolve_free(struct resolve_req *q);
+
+#endif
