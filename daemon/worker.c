@@ -227,6 +227,13 @@ void worker_log_stats(const struct worker *w)
 {
 	const struct respond_stats *s = &w->stats;
 	const struct worker_counters *c = &w->counters;
+	const struct resolve_stats *r = &w->resolver.stats;
+	struct rrcache_stats cs = { 0 };
+	struct mesh_counters mc = { 0 };
+	if (w->resolver.cache)
+		rrcache_get_stats(w->resolver.cache, &cs);
+	if (w->mesh)
+		mc = *mesh_counters(w->mesh);
 	log_info("stats: queries=%llu noerror=%llu nxdomain=%llu servfail=%llu refused=%llu "
 		 "formerr=%llu notimp=%llu badvers=%llu truncated=%llu dropped=%llu "
 		 "udp-send-errors=%llu tcp-accepted=%llu tcp-rejected=%llu tcp-idle-closed=%llu "
@@ -239,4 +246,18 @@ void worker_log_stats(const struct worker *w)
 		 (unsigned long long)c->udp_send_errors, (unsigned long long)c->tcp_accepted,
 		 (unsigned long long)c->tcp_rejected, (unsigned long long)c->tcp_idle_closed,
 		 (unsigned long long)c->tcp_bad_frames);
+	log_info("stats: requests=%llu joined=%llu overload=%llu upstream-udp=%llu "
+		 "upstream-tcp=%llu upstream-timeouts=%llu upstream-send-errors=%llu "
+		 "upstream-mismatched=%llu upstream-ignored=%llu glue-dropped=%llu "
+		 "case-fallbacks=%llu edns-fallbacks=%llu cache-entries=%llu cache-bytes=%llu "
+		 "cache-hits=%llu cache-misses=%llu cache-evictions=%llu",
+		 (unsigned long long)r->requests, (unsigned long long)mc.joined,
+		 (unsigned long long)mc.overload, (unsigned long long)r->sent_udp,
+		 (unsigned long long)r->sent_tcp, (unsigned long long)r->timeouts,
+		 (unsigned long long)mc.send_errors, (unsigned long long)r->mismatched,
+		 (unsigned long long)mc.ignored, (unsigned long long)r->glue_dropped,
+		 (unsigned long long)r->case_fallbacks, (unsigned long long)r->edns_fallbacks,
+		 (unsigned long long)cs.entries, (unsigned long long)cs.bytes,
+		 (unsigned long long)cs.hits, (unsigned long long)cs.misses,
+		 (unsigned long long)cs.evictions);
 }

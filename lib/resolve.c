@@ -448,6 +448,7 @@ static const char *failure_word(int last)
 	case SRV_REFUSED: return "answered REFUSED";
 	case SRV_LAME: return "is lame (not authoritative)";
 	case SRV_FORMERR: return "answered FORMERR";
+	case SRV_UNREACHABLE: return "is unreachable";
 	default: return "failed";
 	}
 }
@@ -492,9 +493,20 @@ static void fail_exhausted(struct resolve_req *q, struct frame *f)
 				   n, parent, zone, parent, zone);
 		return;
 	}
+	if (by[SRV_UNREACHABLE] == n) {
+		if (n == 1)
+			frame_fail(q, f, EDE_NETWORK_ERROR, "%s for %s is unreachable (%s)", srv, zone,
+				   q->why);
+		else
+			frame_fail(q, f, EDE_NETWORK_ERROR,
+				   "all %u servers for %s are unreachable (last: %s)", n, zone,
+				   q->why);
+		return;
+	}
 	if (by[SRV_TIMEOUT] == n) {
-		if (q->why[0] && n < 2)
-			frame_fail(q, f, EDE_NO_REACHABLE_AUTHORITY, "%s timed out (%s)", srv, q->why);
+		if (n == 1)
+			frame_fail(q, f, EDE_NO_REACHABLE_AUTHORITY,
+				   "%s, the only server tried for %s, timed out", srv, zone);
 		else
 			frame_fail(q, f, EDE_NO_REACHABLE_AUTHORITY, "all %u servers for %s timed out",
 				   n, zone);
@@ -506,8 +518,9 @@ static void fail_exhausted(struct resolve_req *q, struct frame *f)
 		return;
 	}
 	frame_fail(q, f, EDE_NO_REACHABLE_AUTHORITY,
-		   "no server for %s answered: %u timed out, %u SERVFAIL, %u REFUSED or lame, "
-		   "%u FORMERR", zone, by[SRV_TIMEOUT], by[SRV_SERVFAIL], lame, by[SRV_FORMERR]);
+		   "no server for %s answered: %u timed out, %u unreachable, %u SERVFAIL, "
+		   "%u REFUSED or lame, %u FORMERR", zone, by[SRV_TIMEOUT], by[SRV_UNREACHABLE],
+		   by[SRV_SERVFAIL], lame, by[SRV_FORMERR]);
 }
 
 /* Is (name, type) already being looked up further down the stack? (glueless NS cycles) */
@@ -1052,7 +1065,7 @@ void resolve_neterror(struct resolve_req *q, const char *why)
 	char srv[80];
 	netaddr_format(&q->server, srv, sizeof(srv));
 	snprintf(q->why, sizeof(q->why), "%s: %s", srv, why);
-	server_failed(q, top(q), SRV_TIMEOUT);
+	server_failed(q, top(q), SRV_UNREACHABLE);
 }
 
 /* ---- the driver ------------------------------------------------------------------------ */

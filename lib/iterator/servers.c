@@ -157,7 +157,7 @@ static uint64_t hold_ms(unsigned n)
 void servers_failed(struct srv_info *i, enum srv_failure why, uint64_t now_ms)
 {
 	unsigned n;
-	if (why == SRV_TIMEOUT) {
+	if (why == SRV_TIMEOUT || why == SRV_UNREACHABLE) {
 		/* RFC 6298 §5.5: back the timer off. The measured RTT says nothing now, so the
 		 * server also ranks as slow as its timeout until it answers again. */
 		i->rto_ms = clamp_rto(i->rto_ms * 2);

@@ -42,7 +42,14 @@ struct srv_info {
 };
 
 /* Why a server failed, for the hold-down and the counters. */
-enum srv_failure { SRV_TIMEOUT, SRV_SERVFAIL, SRV_REFUSED, SRV_LAME, SRV_FORMERR };
+enum srv_failure {
+	SRV_TIMEOUT,      /* no answer in time */
+	SRV_SERVFAIL,
+	SRV_REFUSED,
+	SRV_LAME,         /* not authoritative for the zone it was asked about */
+	SRV_FORMERR,      /* FORMERR/NOTIMP, or an answer we could not parse */
+	SRV_UNREACHABLE,  /* ICMP unreachable, TCP refused or reset: held down like a timeout */
+};
 
 struct servers;
 
