@@ -1,0 +1,186 @@
+/* resolve_cache — INIT: the cache's answer, else the closest delegation point it knows. */
+#include "resolve_internal.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+#include "lib/wire/dns.h"
+
+static int copy_entry(const struct cache_entry *e, int64_t now, struct iter_rrset *out)
+{
+	return iter_rrset_make(out, e->owner, e->type, rrcache_ttl_left(e, now), e->count,
+			       e->rdata, e->size);
+}
+
+static int negative_soa(struct frame *f, const struct cache_entry *e, int64_t now)
+{
+	struct iter_rrset soa;
+	uint8_t packed[2 + 0xffff];
+	wire_write_u16(packed, e->soa_rdlen);
+	memcpy(packed + 2, e->soa_rdata, e->soa_rdlen);
+	if (iter_rrset_make(&soa, e->soa_owner, DNS_TYPE_SOA, rrcache_ttl_left(e, now), 1, packed,
+			    2u + e->soa_rdlen) < 0)
+		return -1;
+	resolve_frame_set_soa(f, &soa);
+	return 0;
+}
+
+/* Has the chain of this frame already passed through name? (CNAME loop) */
+static bool chain_has(const struct frame *f, const uint8_t *name)
+{
+	if (wire_name_equal(f->qname, name))
+		return true;
+	for (size_t i = 0; i < f->n_answer; i++)
+		if (f->answer[i].type == DNS_TYPE_CNAME && wire_name_equal(f->answer[i].owner, name))
+			return true;
+	return false;
+}
+
+/* Move the chain on to target; false (frame failed) on a loop or too many links. */
+bool resolve_chain_follow(struct resolve_req *q, struct frame *f, const uint8_t *target)
+{
+	char a[WIRE_NAME_TEXT_MAX], b[WIRE_NAME_TEXT_MAX];
+	wire_name_to_text(f->qname, a, sizeof(a));
+	if (chain_has(f, target)) {
+		wire_name_to_text(target, b, sizeof(b));
+		resolve_frame_fail(q, f, EDE_OTHER, "CNAME loop: the chain from %s comes back to %s", a, b);
+		return false;
+	}
+	if (++f->links > q->opts.max_cname) {
+		resolve_frame_fail(q, f, EDE_OTHER,
+			   "CNAME chain from %s is longer than %u links (recursion.max-cname-chain)",
+			   a, q->opts.max_cname);
+		return false;
+	}
+	memcpy(f->sname, target, wire_name_len(target));
+	wire_name_lower(f->sname);
+	f->qmin_labels = 0;
+	f->qmin_steps = 0;
+	f->qmin_off = false;
+	return true;
+}
+
+/* The delegation point closest to name that the cache knows, else the root hints. */
+void resolve_find_dp(struct resolve_req *q, struct frame *f, const uint8_t *start)
+{
+	struct rrcache *c = q->r->cache;
+	int64_t now = resolve_now_wall(q);
+	const uint8_t *name = start;
+	for (;;) {
+		const struct cache_entry *e = rrcache_get(c, name, DNS_TYPE_NS, now);
+		if (e && e->kind == CACHE_POSITIVE) {
+			deleg_init(&f->dp, name, wire_name_parent(name));
+			f->dp.from_cache = true;
+			uint32_t off = 0;
+			const uint8_t *rd;
+			uint16_t rdlen;
+			uint8_t owner[WIRE_NAME_MAX];
+			memcpy(owner, e->owner, wire_name_len(e->owner));
+			while (rrcache_next_rdata(e, &off, &rd, &rdlen))
+				if (wire_name_len_bounded(rd, rdlen) > 0)
+					deleg_add_ns(&f->dp, rd);
+			/* e may go when the cache is read again: only its copy is used below */
+			for (unsigned i = 0; i < f->dp.n_ns; i++) {
+				const uint16_t types[2] = { DNS_TYPE_A, DNS_TYPE_AAAA };
+				for (int t = 0; t < 2; t++) {
+					const struct cache_entry *a =
+						rrcache_get(c, f->dp.ns[i].name, types[t], now);
+					if (!a)
+						continue;
+					if (t == 0)
+						f->dp.ns[i].v4_looked = true;
+					else
+						f->dp.ns[i].v6_looked = true;
+					uint32_t o = 0;
+					while (a->kind == CACHE_POSITIVE &&
+					       rrcache_next_rdata(a, &o, &rd, &rdlen)) {
+						struct netaddr na = { .port = 53 };
+						na.family = rdlen == 4 ? AF_INET : AF_INET6;
+						if (rdlen != 4 && rdlen != 16)
+							continue;
+						memcpy(na.addr, rd, rdlen);
+						deleg_add_addr(&f->dp, i, &na);
+					}
+				}
+			}
+			if (f->dp.n_ns)
+				return;
+		}
+		if (name[0] == 0)
+			break;
+		name = wire_name_parent(name);
+	}
+	static const uint8_t root[1] = { 0 };
+	deleg_init(&f->dp, root, root);
+	f->dp.from_hints = true;
+	const struct root_hints *h = q->r->hints;
+	for (size_t i = 0; h && i < h->count; i++) {
+		int k = deleg_add_ns(&f->dp, h->hint[i].name);
+		if (k >= 0)
+			deleg_add_addr(&f->dp, (unsigned)k, &h->hint[i].addr);
+	}
+	/* Hints carry every address they have: nothing more to look up for them. */
+	for (unsigned i = 0; i < f->dp.n_ns; i++)
+		f->dp.ns[i].v4_looked = f->dp.ns[i].v6_looked = true;
+}
+
+/* INIT: answer from the cache as far as it goes, then pick the zone to ask. */
+void resolve_st_init(struct resolve_req *q, struct frame *f)
+{
+	struct rrcache *c = q->r->cache;
+	int64_t now = resolve_now_wall(q);
+	for (;;) {
+		const struct cache_entry *e = rrcache_get(c, f->sname, f->qtype, now);
+		if (e) {
+			f->rcode = DNS_RCODE_NOERROR;
+			struct iter_rrset s;
+			if (e->kind == CACHE_POSITIVE) {
+				if (copy_entry(e, now, &s) < 0 || resolve_frame_append(f, &s) < 0)
+					goto oom;
+			} else if (negative_soa(f, e, now) < 0) {
+				goto oom;
+			}
+			f->state = FS_DONE;
+			return;
+		}
+		e = rrcache_get(c, f->sname, CACHE_TYPE_NXDOMAIN, now);
+		if (e) {
+			if (negative_soa(f, e, now) < 0)
+				goto oom;
+			f->rcode = DNS_RCODE_NXDOMAIN;
+			f->state = FS_DONE;
+			return;
+		}
+		if (f->qtype == DNS_TYPE_CNAME)
+			break;
+		e = rrcache_get(c, f->sname, DNS_TYPE_CNAME, now);
+		if (!e || e->kind != CACHE_POSITIVE)
+			break;
+		struct iter_rrset s;
+		uint16_t rdlen;
+		if (copy_entry(e, now, &s) < 0)
+			goto oom;
+		const uint8_t *target = iter_rrset_first(&s, &rdlen);
+		uint8_t t[WIRE_NAME_MAX];
+		if (!target || wire_name_len_bounded(target, rdlen) < 0) {
+			iter_rrset_free(&s);
+			break;
+		}
+		memcpy(t, target, wire_name_len(target));
+		if (resolve_frame_append(f, &s) < 0)
+			goto oom;
+		if (!resolve_chain_follow(q, f, t))
+			return;
+	}
+	/* RFC 4035 §3.1.4.1: DS lives on the parent side of the cut. */
+	const uint8_t *start = f->qtype == DNS_TYPE_DS && f->sname[0] ? wire_name_parent(f->sname)
+								      : f->sname;
+	resolve_find_dp(q, f, start);
+	f->dp_went_up = false;
+	f->qmin_labels = 0;
+	f->qmin_steps = 0;
+	f->state = FS_QUERY;
+	return;
+oom:
+	resolve_frame_fail(q, f, EDE_OTHER, "out of memory");
+}

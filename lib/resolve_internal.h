@@ -1,0 +1,99 @@
+/*
+ * resolve_internal — what the files of the request state machine share: the request and its
+ * frames, and the steps each file provides. Only lib/resolve*.c include it.
+ *
+ *   resolve.c           lifecycle, frames, the driver (produce), consume/timeout/neterror
+ *   resolve_cache.c     INIT: answer from the cache, find the closest delegation point
+ *   resolve_query.c     QUERY: QNAME minimisation, server choice, glueless lookups, giving up
+ *   resolve_response.c  WAIT → what a response means: answer, chain, referral, negative, lame
+ */
+#ifndef CAIRN_RESOLVE_INTERNAL_H
+#define CAIRN_RESOLVE_INTERNAL_H
+
+#include "resolve.h"
+
+#include "lib/wire/dns.h"
+#include "lib/wire/msg.h"
+
+#define RESOLVE_FRAMES_MAX 8      /* hard bound on nested NS lookups, whatever the config */
+
+enum frame_state { FS_INIT, FS_QUERY, FS_WAIT, FS_CHILD, FS_DONE };
+
+struct frame {
+	enum frame_state state;
+	uint8_t qname[WIRE_NAME_MAX];   /* the question of this frame (canonical) */
+	uint16_t qtype;
+	uint8_t sname[WIRE_NAME_MAX];   /* where the CNAME chain stands now */
+	struct deleg dp;                /* the zone being asked */
+	bool dp_went_up;                /* a cached NS set without addresses was skipped */
+	uint8_t ask[WIRE_NAME_MAX];     /* the name in the query in flight */
+	uint16_t ask_type;
+	bool qmin_off;                  /* relaxed RFC 9156: the full name is asked */
+	unsigned qmin_labels;           /* labels of the minimised name (0: not started) */
+	unsigned qmin_steps;
+	unsigned referrals;
+	unsigned links;                 /* CNAME/DNAME links followed */
+	int child_ns;                   /* FS_CHILD: which NS name is being looked up */
+	bool failed;
+	unsigned rcode;
+	struct iter_rrset *answer;
+	size_t n_answer, cap_answer;
+	struct iter_rrset *soa;
+};
+
+struct resolve_req {
+	struct resolver *r;
+	struct resolve_opts opts;
+	struct frame *f[RESOLVE_FRAMES_MAX];
+	unsigned depth;
+	uint64_t deadline_ms;
+	unsigned queries;               /* upstream queries sent */
+	unsigned glueless;              /* NS address lookups started */
+	bool done;
+	struct resolve_result result;
+	char why[RESOLVE_EDE_TEXT_MAX]; /* the last failure seen below frame 0 */
+	/* the query in flight */
+	bool in_flight;
+	bool resend;                    /* send the same question again (TCP, no 0x20, no EDNS) */
+	struct netaddr server;
+	enum resolve_transport transport;
+	uint16_t id;
+	uint8_t sent_name[WIRE_NAME_MAX];
+	bool sent_0x20, sent_edns;
+	uint64_t sent_ms;
+	uint8_t pkt[DNS_MAX_UDP_NO_EDNS];
+	size_t pkt_len;
+};
+
+uint64_t resolve_now_ms(const struct resolve_req *q);
+int64_t resolve_now_wall(const struct resolve_req *q);
+
+/* Push a frame for (name, type) on the request's stack; NULL when out of memory. */
+struct frame *resolve_frame_push(struct resolve_req *q, const uint8_t *name, uint16_t type);
+/* A frame ends in failure; frame 0's failure is the client's SERVFAIL with this EDE. */
+void resolve_frame_fail(struct resolve_req *q, struct frame *f, int ede, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Take ownership of s as the next link of the frame's answer (-1: out of memory, s freed). */
+int resolve_frame_append(struct frame *f, struct iter_rrset *s);
+/* Take ownership of s as the frame's negative-answer SOA. */
+void resolve_frame_set_soa(struct frame *f, struct iter_rrset *s);
+/* Move the chain on to target; false (frame failed) on a loop or too many links. */
+bool resolve_chain_follow(struct resolve_req *q, struct frame *f, const uint8_t *target);
+
+/* resolve_cache.c */
+void resolve_st_init(struct resolve_req *q, struct frame *f);
+void resolve_find_dp(struct resolve_req *q, struct frame *f, const uint8_t *start);
+
+/* resolve_query.c */
+bool resolve_st_query(struct resolve_req *q, struct frame *f, struct resolve_query *out,
+		      enum resolve_step *step);
+enum resolve_step resolve_send_query(struct resolve_req *q, struct frame *f,
+				     struct resolve_query *out);
+bool resolve_minimised(const struct frame *f);
+void resolve_qmin_advance(struct frame *f);
+
+/* resolve_response.c */
+void resolve_on_response(struct resolve_req *q, struct frame *f, const struct wire_msg *m);
+void resolve_server_failed(struct resolve_req *q, struct frame *f, enum srv_failure why);
+
+#endif
