@@ -65,6 +65,12 @@ static void env_random(void *ctx, void *buf, size_t len)
 	}
 }
 
+static void trace_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	log_debug("%s", line);
+}
+
 void worker_apply_config(struct worker *w, const struct cairn_config *cfg)
 {
 	w->cfg = cfg;
@@ -81,6 +87,8 @@ void worker_apply_config(struct worker *w, const struct cairn_config *cfg)
 	o->max_glueless = cfg->max_glueless;
 	o->max_depth = cfg->max_glueless_depth;
 	o->max_cname = cfg->max_cname;
+	/* The state machine's trace costs a formatted line per step: only at debug level. */
+	w->resolver.trace = cfg->log_level >= LOG_DEBUG ? trace_line : NULL;
 	/* Requests read the hints only while they run a step, never across a reload. */
 	w->resolver.hints = &cfg->root_hints;
 }

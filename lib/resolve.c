@@ -19,6 +19,25 @@ int64_t resolve_now_wall(const struct resolve_req *q)
 	return q->r->env->wall_now(q->r->env->ctx);
 }
 
+static const char *const STATE_NAMES[] = { "INIT", "QUERY", "WAIT", "CHILD", "DONE" };
+
+void resolve_trace(const struct resolve_req *q, const char *fmt, ...)
+{
+	if (!q->r->trace)
+		return;
+	char line[512], name[WIRE_NAME_TEXT_MAX];
+	const struct frame *f = q->f[q->depth - 1];
+	wire_name_to_text(f->sname, name, sizeof(name));
+	int n = snprintf(line, sizeof(line), "resolve %p [%u] %s type %u: ", (const void *)q,
+			 q->depth - 1, name, f->qtype);
+	va_list ap;
+	va_start(ap, fmt);
+	if (n > 0 && (size_t)n < sizeof(line))
+		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	q->r->trace(q->r->trace_ctx, line);
+}
+
 static struct frame *top(struct resolve_req *q)
 {
 	return q->f[q->depth - 1];
@@ -234,6 +253,12 @@ void resolve_timeout(struct resolve_req *q)
 	q->in_flight = false;
 	q->resend = false;
 	q->r->stats.timeouts++;
+	if (resolve_time_left(q) == 0) {
+		/* The request's own deadline, not the server's fault: produce() ends it. */
+		top(q)->state = FS_QUERY;
+		return;
+	}
+	resolve_trace(q, "no answer in time");
 	resolve_server_failed(q, top(q), SRV_TIMEOUT);
 }
 
@@ -314,6 +339,8 @@ enum resolve_step resolve_produce(struct resolve_req *q, struct resolve_query *o
 			return RESOLVE_DONE;
 		}
 		enum resolve_step step;
+		enum frame_state was = f->state;
+		unsigned depth = q->depth;
 		switch (f->state) {
 		case FS_INIT:
 			resolve_st_init(q, f);
@@ -342,6 +369,14 @@ enum resolve_step resolve_produce(struct resolve_req *q, struct resolve_query *o
 			}
 			child_done(q);
 			break;
+		}
+		if (q->depth == depth && f->state != was) {
+			char zone[WIRE_NAME_TEXT_MAX];
+			wire_name_to_text(f->dp.zone, zone, sizeof(zone));
+			resolve_trace(q, "%s -> %s (zone %s)", STATE_NAMES[was],
+				      STATE_NAMES[f->state], zone);
+		} else if (q->depth > depth) {
+			resolve_trace(q, "address lookup for a glueless name server");
 		}
 	}
 }

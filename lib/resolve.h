@@ -72,6 +72,9 @@ struct resolver {
 	struct servers *servers;
 	const struct cairn_env *env;
 	struct resolve_stats stats;
+	/* Each state transition, query and verdict as one line of text (NULL: no trace). */
+	void (*trace)(void *ctx, const char *line);
+	void *trace_ctx;
 };
 
 /* What the client gets. */

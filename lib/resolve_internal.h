@@ -68,6 +68,10 @@ struct resolve_req {
 uint64_t resolve_now_ms(const struct resolve_req *q);
 int64_t resolve_now_wall(const struct resolve_req *q);
 
+/* One trace line (formatted only when the resolver has a trace hook). */
+void resolve_trace(const struct resolve_req *q, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Push a frame for (name, type) on the request's stack; NULL when out of memory. */
 struct frame *resolve_frame_push(struct resolve_req *q, const uint8_t *name, uint16_t type);
 /* A frame ends in failure; frame 0's failure is the client's SERVFAIL with this EDE. */

@@ -251,6 +251,14 @@ enum resolve_step resolve_send_query(struct resolve_req *q, struct frame *f,
 	out->pkt = q->pkt;
 	out->len = q->pkt_len;
 	out->timeout_ms = to < left ? to : left;
+	if (q->r->trace) {
+		char srv[80], name[WIRE_NAME_TEXT_MAX];
+		netaddr_format(&q->server, srv, sizeof(srv));
+		wire_name_to_text(q->sent_name, name, sizeof(name));
+		resolve_trace(q, "ask %s for %s type %u over %s, wait %u ms", srv, name,
+			      f->ask_type, q->transport == RESOLVE_TCP ? "TCP" : "UDP",
+			      out->timeout_ms);
+	}
 	if (q->transport == RESOLVE_TCP)
 		q->r->stats.sent_tcp++;
 	else

@@ -264,6 +264,9 @@ void resolve_on_response(struct resolve_req *q, struct frame *f, const struct wi
 	const uint8_t *cut = NULL;
 	enum iter_resp kind = iter_classify(m, f->dp.zone, f->ask, f->ask_type, &cut);
 	bool mini = resolve_minimised(f);
+	static const char *const KIND[] = { "answer", "NXDOMAIN", "NODATA", "referral", "lame",
+					    "SERVFAIL", "REFUSED", "FORMERR", "bad rcode" };
+	resolve_trace(q, "response: %s%s", KIND[kind], mini ? " (to a minimised name)" : "");
 	switch (kind) {
 	case IR_ANSWER:
 	case IR_NODATA:
