@@ -192,8 +192,10 @@ enum resolve_verdict resolve_consume(struct resolve_req *q, const struct netaddr
 			r->stats.mismatched++;
 			return RESOLVE_IGNORED;
 		}
-	} else if (perr == 0 && m.rcode == DNS_RCODE_NOERROR) {
-		/* Only an error may come back without the question. */
+	} else if (perr == 0 && m.rcode != DNS_RCODE_SERVFAIL && m.rcode != DNS_RCODE_REFUSED &&
+		   m.rcode != DNS_RCODE_FORMERR && m.rcode != DNS_RCODE_NOTIMP) {
+		/* Only an error may come back without the question: an answer (NXDOMAIN too)
+		 * must prove it answers what was asked. */
 		wire_msg_free(&m);
 		r->stats.mismatched++;
 		return RESOLVE_IGNORED;
@@ -210,11 +212,12 @@ enum resolve_verdict resolve_consume(struct resolve_req *q, const struct netaddr
 	}
 	if (q->sent_0x20 && m.has_question && memcmp(m.qname, q->sent_name,
 						      wire_name_len(q->sent_name)) != 0) {
-		/* The case came back changed: a server that does not echo 0x20. Ask it again
-		 * in plain case rather than failing names it serves. */
+		/* The case came back changed: a server that does not echo 0x20 (or a forger who
+		 * guessed the ID). Ask it again in plain case, for this request only, rather
+		 * than failing names it serves. */
 		r->stats.case_fallbacks++;
-		if (si)
-			si->no_0x20 = true;
+		q->plain_case = true;
+		q->plain_server = q->server;
 		q->resend = true;
 		q->transport = RESOLVE_UDP;
 		f->state = FS_WAIT;
@@ -354,6 +357,14 @@ enum resolve_step resolve_produce(struct resolve_req *q, struct resolve_query *o
 			}
 			break;
 		case FS_WAIT:
+			if (q->resend && q->queries >= q->opts.max_queries) {
+				q->resend = false;
+				resolve_frame_fail(q, q->f[0], EDE_OTHER,
+						   "gave up after %u upstream queries "
+						   "(recursion.max-queries-per-request)", q->queries);
+				finish(q);
+				return RESOLVE_DONE;
+			}
 			if (q->resend)
 				return resolve_send_query(q, f, out);
 			/* Nothing in flight and nothing to resend: choose again. */

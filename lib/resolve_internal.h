@@ -60,6 +60,8 @@ struct resolve_req {
 	uint16_t id;
 	uint8_t sent_name[WIRE_NAME_MAX];
 	bool sent_0x20, sent_edns;
+	bool plain_case;                /* this request asks `plain_server` without 0x20 */
+	struct netaddr plain_server;
 	uint64_t sent_ms;
 	uint8_t pkt[DNS_MAX_UDP_NO_EDNS];
 	size_t pkt_len;

@@ -192,10 +192,9 @@ static void on_referral(struct resolve_req *q, struct frame *f, const struct wir
 		if (k < 0)
 			continue;
 		bool in_bailiwick = wire_name_is_subdomain(rr->owner, old_zone);
-		if (!in_bailiwick) {
+		if (!in_bailiwick && q->opts.harden_glue) {
 			q->r->stats.glue_dropped++;
-			if (q->opts.harden_glue)
-				continue;
+			continue;
 		}
 		if ((rr->type == DNS_TYPE_A && rr->rdlen != 4) ||
 		    (rr->type == DNS_TYPE_AAAA && rr->rdlen != 16))

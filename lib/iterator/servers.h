@@ -2,7 +2,8 @@
  * servers — what the resolver remembers about each upstream server address (BIND's address
  * database, Unbound's infra cache): smoothed round-trip time and its variance (RFC 6298
  * maths), consecutive timeouts and failures with an exponential hold-down, and the quirks
- * learnt (does not echo 0x20 case, does not speak EDNS).
+ * learnt (does not speak EDNS). (Not echoing 0x20 case is not remembered here: one forged
+ * packet with the right ID would otherwise switch 0x20 off for a server for good.)
  *
  * The iterator asks it for a retransmission timeout and for the best of a set of addresses.
  * Unknown servers score like a 376 ms server, so they are probed now and then while known
@@ -37,7 +38,6 @@ struct srv_info {
 	uint8_t timeouts;        /* consecutive timeouts */
 	uint8_t failures;        /* consecutive SERVFAIL/REFUSED/lame/garbage answers */
 	uint64_t held_until_ms;  /* avoided until then */
-	bool no_0x20;            /* answers with the question's case changed */
 	bool no_edns;            /* answered FORMERR/NOTIMP to a query with OPT */
 };
 
