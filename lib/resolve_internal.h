@@ -88,6 +88,7 @@ bool resolve_chain_follow(struct resolve_req *q, struct frame *f, const uint8_t 
 
 /* resolve_cache.c */
 void resolve_st_init(struct resolve_req *q, struct frame *f);
+/* start must not point into f->dp, which this rewrites. */
 void resolve_find_dp(struct resolve_req *q, struct frame *f, const uint8_t *start);
 
 /* resolve_query.c */

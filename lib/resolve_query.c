@@ -290,8 +290,12 @@ bool resolve_st_query(struct resolve_req *q, struct frame *f, struct resolve_que
 	if (start_ns_lookup(q, f))
 		return false;
 	if (f->dp.from_cache && f->dp.n_tried == 0 && f->dp.zone[0] && !f->dp_went_up) {
-		/* Cached NS names without usable addresses: ask the parent side again. */
-		resolve_find_dp(q, f, wire_name_parent(f->dp.zone));
+		/* Cached NS names without usable addresses: ask the parent side again. The name
+		 * is copied out first, since finding the new point rewrites f->dp. */
+		uint8_t parent[WIRE_NAME_MAX];
+		const uint8_t *p = wire_name_parent(f->dp.zone);
+		memcpy(parent, p, wire_name_len(p));
+		resolve_find_dp(q, f, parent);
 		f->dp_went_up = true;
 		f->qmin_labels = 0;
 		f->qmin_steps = 0;

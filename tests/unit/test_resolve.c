@@ -1075,6 +1075,46 @@ static void test_expired_glue_of_a_cached_zone_sends_the_engine_to_the_parent(vo
 	replay_release(w, q);
 }
 
+/* Found in the lab: going back to the parent rewrote the delegation point from a pointer into
+ * itself, so the zone became "." and every glue looked in bailiwick. */
+static void test_glue_stays_checked_against_the_parent_after_going_back_to_it(void **state)
+{
+	struct replay *w = world(state);
+	struct resolve_req *q = replay_request(w, "www.example.lab.", DNS_TYPE_A);
+	struct sent s;
+	struct reply p;
+	expect_query(q, &s, ROOT, "www.example.lab.", DNS_TYPE_A);
+	root_refers_to_lab(w, q, &s);
+	expect_query(q, &s, LAB, "www.example.lab.", DNS_TYPE_A);
+	reply_start(&p, &s, 0, DNS_RCODE_NOERROR);
+	reply_ns(&p, WIRE_AUTHORITY, "example.lab.", "ns1.example.lab.");
+	reply_a(&p, WIRE_ADDITIONAL, "ns1.example.lab.", 60, "127.53.2.1");
+	reply_opt(&p);
+	reply_send(w, q, &s, &p, 10);
+	static const char *const NS1[] = { "127.53.2.1", NULL };
+	expect_query(q, &s, NS1, "www.example.lab.", DNS_TYPE_A);
+	answer_a(w, q, &s, "www.example.lab.", "127.0.0.80");
+	expect_done(q);
+	replay_release(w, q);
+
+	/* The glue has expired: lab. is asked again, and this time it adds glue for a name
+	 * outside lab., which must not be used. */
+	w->wall += 120;
+	uint64_t dropped = w->r.stats.glue_dropped;
+	q = replay_request(w, "mail.example.lab.", DNS_TYPE_A);
+	expect_query(q, &s, LAB, "mail.example.lab.", DNS_TYPE_A);
+	reply_start(&p, &s, 0, DNS_RCODE_NOERROR);
+	reply_ns(&p, WIRE_AUTHORITY, "example.lab.", "ns1.example.lab.");
+	reply_ns(&p, WIRE_AUTHORITY, "example.lab.", "ns.evil.test.");
+	reply_a(&p, WIRE_ADDITIONAL, "ns1.example.lab.", 60, "127.53.2.1");
+	reply_a(&p, WIRE_ADDITIONAL, "ns.evil.test.", 60, "127.53.66.6");
+	reply_opt(&p);
+	reply_send(w, q, &s, &p, 10);
+	assert_int_equal(w->r.stats.glue_dropped, dropped + 1);
+	expect_query(q, &s, NS1, "mail.example.lab.", DNS_TYPE_A);
+	replay_release(w, q);
+}
+
 static void test_glueless_ns_cycle_ends_in_servfail(void **state)
 {
 	struct replay *w = world(state);
@@ -1387,6 +1427,7 @@ int main(void)
 		T(test_dname_is_followed_with_a_synthesised_cname),
 		T(test_additional_records_for_other_names_are_not_cached),
 		T(test_expired_glue_of_a_cached_zone_sends_the_engine_to_the_parent),
+		T(test_glue_stays_checked_against_the_parent_after_going_back_to_it),
 		T(test_glueless_ns_cycle_ends_in_servfail),
 		T(test_glueless_lookups_beyond_max_glueless_are_servfail),
 		T(test_more_referrals_than_max_referrals_is_servfail),
