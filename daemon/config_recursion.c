@@ -82,6 +82,7 @@ static int hints_from_list(struct conf_parser *p, yaml_node_t *node, struct root
 			continue;
 		}
 		const char *name = NULL, *addr = NULL;
+		bool bad_key = false;
 		yaml_node_t *addr_node = v;
 		for (yaml_node_pair_t *pr = v->data.mapping.pairs.start;
 		     pr < v->data.mapping.pairs.top; pr++) {
@@ -97,11 +98,13 @@ static int hints_from_list(struct conf_parser *p, yaml_node_t *node, struct root
 			} else {
 				conf_error(p, k, "unknown key '%s' in a recursion.root-hints entry "
 					   "(name, address)", ks);
+				bad_key = true;
 			}
 		}
 		if (!name || !addr) {
-			conf_error(p, v, "a recursion.root-hints entry needs both name and "
-				   "address");
+			if (!bad_key) /* a misspelt key already explains the missing one */
+				conf_error(p, v, "a recursion.root-hints entry needs both name and "
+					   "address");
 			continue;
 		}
 		uint8_t wire[WIRE_NAME_MAX];
@@ -118,7 +121,7 @@ static int hints_from_list(struct conf_parser *p, yaml_node_t *node, struct root
 		if (root_hints_add(out, wire, &na) < 0)
 			return -1;
 	}
-	if (out->count == 0)
+	if (node->data.sequence.items.top == node->data.sequence.items.start)
 		conf_error(p, node, "recursion.root-hints must name at least one server");
 	return 0;
 }

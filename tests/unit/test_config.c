@@ -138,6 +138,68 @@ static void assert_defaults(const struct cairn_config *cfg)
 	assert_int_equal(cfg->n_zones, 0);
 	assert_true(cfg->n_builtins > 0);
 	assert_true(ask(cfg, "localhost.", DNS_TYPE_A));
+	/* recursion: */
+	assert_true(cfg->recursion);
+	assert_int_equal(cfg->root_hints.count, 26); /* a..m.root-servers.net, v4 and v6 */
+	assert_true(cfg->prime_root && cfg->qname_minimisation && cfg->use_0x20);
+	assert_true(cfg->rec_ipv4 && cfg->rec_ipv6 && cfg->harden_glue);
+	assert_false(cfg->query_loopback);
+	assert_int_equal(cfg->n_outgoing, 0);
+	assert_int_equal(cfg->request_timeout_ms, 4000);
+	assert_int_equal(cfg->max_queries, 100);
+	assert_int_equal(cfg->max_referrals, 30);
+	assert_int_equal(cfg->max_glueless, 12);
+	assert_int_equal(cfg->max_glueless_depth, 4);
+	assert_int_equal(cfg->max_cname, 12);
+	assert_int_equal(cfg->max_in_flight, 4096);
+}
+
+static void test_root_hints_inline_list_is_read_with_ports(void **state)
+{
+	(void)state;
+	struct cairn_config *cfg = load_ok("recursion:\n"
+					   "  root-hints:\n"
+					   "    - {name: a.root.lab, address: 127.53.0.1}\n"
+					   "    - {name: B.Root.Lab., address: \"::1@5300\"}\n");
+	assert_int_equal(cfg->root_hints.count, 2);
+	assert_memory_equal(cfg->root_hints.hint[0].addr.addr, "\x7f\x35\x00\x01", 4);
+	assert_int_equal(cfg->root_hints.hint[0].addr.port, 53);
+	assert_int_equal(cfg->root_hints.hint[1].addr.family, AF_INET6);
+	assert_int_equal(cfg->root_hints.hint[1].addr.port, 5300);
+	char name[WIRE_NAME_TEXT_MAX];
+	wire_name_to_text(cfg->root_hints.hint[1].name, name, sizeof(name));
+	assert_string_equal(name, "b.root.lab.");
+	config_free(cfg);
+}
+
+static void test_root_hints_file_gives_each_root_server_address(void **state)
+{
+	(void)state;
+	struct cairn_config *cfg = load_ok("recursion:\n  root-hints: lab.root\n");
+	assert_int_equal(cfg->root_hints.count, 3); /* a: v4 + v6, b: v4 */
+	config_free(cfg);
+}
+
+static void test_recursion_errors_have_positions(void **state)
+{
+	(void)state;
+	expect_error("recursion:\n  root-hints: [{name: a.root.lab}]\n", 2, 16,
+		     "needs both name and address");
+	expect_error("recursion:\n  root-hints: [{name: a.root.lab, address: 300.1.1.1}]\n", 2,
+		     44, "300.1.1.1");
+	expect_error("recursion:\n  root-hints: [{name: a.root.lab, adress: 1.2.3.4}]\n", 2, 35,
+		     "unknown key 'adress'");
+	expect_error("recursion:\n  root-hints: []\n", 2, 15, "at least one server");
+	expect_error("recursion:\n  root-hints: missing.root\n", 2, 15, "missing.root");
+	expect_error("recursion:\n  root-hints: noroot.hints\n", 2, 15,
+		     "no NS records for the root");
+	expect_error("recursion:\n  outgoing-address: [192.0.2.1@53]\n", 2, 22,
+		     "the source port is random");
+	expect_error("recursion:\n  outgoing-address: [192.0.2.1, 192.0.2.2]\n", 2, 33,
+		     "one address per family");
+	expect_error("recursion:\n  request-timeout: 2m\n", 2, 20, "request-timeout");
+	expect_error("recursion:\n  max-glueless-depth: 8\n", 2, 23, "1 to 7");
+	expect_error("recursion:\n  qname-minimization: true\n", 2, 3, "qname-minimization");
 }
 
 static void test_builtin_default_loads_with_documented_values(void **state)
@@ -609,6 +671,9 @@ int main(void)
 		cmocka_unit_test(test_builtin_zones_list_leaves_out_only_those),
 		cmocka_unit_test(test_private_zone_replaces_builtin_of_same_name),
 		cmocka_unit_test(test_reference_text_equals_shipped_conf_file),
+		cmocka_unit_test(test_root_hints_inline_list_is_read_with_ports),
+		cmocka_unit_test(test_root_hints_file_gives_each_root_server_address),
+		cmocka_unit_test(test_recursion_errors_have_positions),
 	};
 	return cmocka_run_group_tests(tests, setup_paths, NULL);
 }
