@@ -147,10 +147,8 @@ static void on_upstream(void *owner, enum upstream_event ev, const struct netadd
 	struct mesh_entry *e = owner;
 	switch (ev) {
 	case UPSTREAM_PACKET:
-		if (resolve_consume(e->req, from, pkt, len) == RESOLVE_IGNORED) {
-			e->m->c.ignored++;
-			return; /* keep listening until the timer */
-		}
+		if (resolve_consume(e->req, from, pkt, len) == RESOLVE_IGNORED)
+			return; /* counted as mismatched; keep listening until the timer */
 		break;
 	case UPSTREAM_TIMEOUT:
 		resolve_timeout(e->req);

@@ -24,7 +24,6 @@ struct mesh;
 struct mesh_counters {
 	uint64_t joined;          /* client questions that joined one already resolving */
 	uint64_t overload;        /* SERVFAIL at once: max-in-flight reached */
-	uint64_t ignored;         /* upstream packets the request did not accept */
 	uint64_t send_errors;     /* upstream queries that could not be sent */
 };
 

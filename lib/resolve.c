@@ -165,12 +165,6 @@ uint32_t resolve_time_left(const struct resolve_req *q)
 	return now >= q->deadline_ms ? 0 : (uint32_t)(q->deadline_ms - now);
 }
 
-static bool same_endpoint(const struct netaddr *a, const struct netaddr *b)
-{
-	return a->family == b->family && a->port == b->port &&
-	       memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16) == 0;
-}
-
 enum resolve_verdict resolve_consume(struct resolve_req *q, const struct netaddr *from,
 				     const uint8_t *pkt, size_t len)
 {
@@ -178,7 +172,7 @@ enum resolve_verdict resolve_consume(struct resolve_req *q, const struct netaddr
 		return RESOLVE_IGNORED;
 	struct frame *f = top(q);
 	struct resolver *r = q->r;
-	if (!same_endpoint(from, &q->server) || len < DNS_HEADER_SIZE ||
+	if (!netaddr_equal(from, &q->server) || len < DNS_HEADER_SIZE ||
 	    wire_read_u16(pkt) != q->id || !(wire_read_u16(pkt + 2) & DNS_FLAG_QR)) {
 		r->stats.mismatched++;
 		return RESOLVE_IGNORED;

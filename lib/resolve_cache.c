@@ -74,35 +74,12 @@ void resolve_find_dp(struct resolve_req *q, struct frame *f, const uint8_t *star
 			uint32_t off = 0;
 			const uint8_t *rd;
 			uint16_t rdlen;
-			uint8_t owner[WIRE_NAME_MAX];
-			memcpy(owner, e->owner, wire_name_len(e->owner));
 			while (rrcache_next_rdata(e, &off, &rd, &rdlen))
 				if (wire_name_len_bounded(rd, rdlen) > 0)
 					deleg_add_ns(&f->dp, rd);
 			/* e may go when the cache is read again: only its copy is used below */
-			for (unsigned i = 0; i < f->dp.n_ns; i++) {
-				const uint16_t types[2] = { DNS_TYPE_A, DNS_TYPE_AAAA };
-				for (int t = 0; t < 2; t++) {
-					const struct cache_entry *a =
-						rrcache_get(c, f->dp.ns[i].name, types[t], now);
-					if (!a)
-						continue;
-					if (t == 0)
-						f->dp.ns[i].v4_looked = true;
-					else
-						f->dp.ns[i].v6_looked = true;
-					uint32_t o = 0;
-					while (a->kind == CACHE_POSITIVE &&
-					       rrcache_next_rdata(a, &o, &rd, &rdlen)) {
-						struct netaddr na = { .port = 53 };
-						na.family = rdlen == 4 ? AF_INET : AF_INET6;
-						if (rdlen != 4 && rdlen != 16)
-							continue;
-						memcpy(na.addr, rd, rdlen);
-						deleg_add_addr(&f->dp, i, &na);
-					}
-				}
-			}
+			for (unsigned i = 0; i < f->dp.n_ns; i++)
+				deleg_add_cached_addrs(&f->dp, i, c, now);
 			if (f->dp.n_ns)
 				return;
 		}
@@ -157,16 +134,13 @@ void resolve_st_init(struct resolve_req *q, struct frame *f)
 		if (!e || e->kind != CACHE_POSITIVE)
 			break;
 		struct iter_rrset s;
-		uint16_t rdlen;
+		uint8_t t[WIRE_NAME_MAX];
 		if (copy_entry(e, now, &s) < 0)
 			goto oom;
-		const uint8_t *target = iter_rrset_first(&s, &rdlen);
-		uint8_t t[WIRE_NAME_MAX];
-		if (!target || wire_name_len_bounded(target, rdlen) < 0) {
+		if (!iter_rrset_target(&s, t)) {
 			iter_rrset_free(&s);
 			break;
 		}
-		memcpy(t, target, wire_name_len(target));
 		if (resolve_frame_append(f, &s) < 0)
 			goto oom;
 		if (!resolve_chain_follow(q, f, t))

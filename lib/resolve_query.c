@@ -216,9 +216,7 @@ static void build_query(struct resolve_req *q, struct frame *f, const struct srv
 	struct wire_builder b;
 	q->id = env_random_u16(q->r->env);
 	memcpy(q->sent_name, f->ask, wire_name_len(f->ask));
-	bool plain = q->plain_case && q->plain_server.family == q->server.family &&
-		     q->plain_server.port == q->server.port &&
-		     memcmp(q->plain_server.addr, q->server.addr, 16) == 0;
+	bool plain = q->plain_case && netaddr_equal(&q->plain_server, &q->server);
 	q->sent_0x20 = q->opts.use_0x20 && !plain;
 	if (q->sent_0x20)
 		randomise_case(q, q->sent_name);

@@ -119,15 +119,11 @@ static void on_answer(struct resolve_req *q, struct frame *f, const struct wire_
 		}
 		if (f->qtype != DNS_TYPE_CNAME &&
 		    iter_gather(m, WIRE_ANSWER, cur, DNS_TYPE_CNAME, &s) > 0) {
-			uint16_t rdlen;
-			const uint8_t *t = iter_rrset_first(&s, &rdlen);
 			uint8_t target[WIRE_NAME_MAX];
-			if (!t || wire_name_len_bounded(t, rdlen) < 0) {
+			if (!iter_rrset_target(&s, target)) {
 				iter_rrset_free(&s);
 				break;
 			}
-			memcpy(target, t, wire_name_len(t));
-			wire_name_lower(target);
 			cache_rrset(q, &s, rank);
 			resolve_frame_append(f, &s);
 			if (!resolve_chain_follow(q, f, target))
@@ -212,26 +208,8 @@ static void on_referral(struct resolve_req *q, struct frame *f, const struct wir
 		}
 	}
 	/* Names without glue may have cached addresses from elsewhere. */
-	for (unsigned i = 0; i < f->dp.n_ns; i++) {
-		const uint16_t types[2] = { DNS_TYPE_A, DNS_TYPE_AAAA };
-		for (int t = 0; t < 2; t++) {
-			const struct cache_entry *e =
-				rrcache_get(q->r->cache, f->dp.ns[i].name, types[t], now);
-			if (!e || e->kind != CACHE_POSITIVE)
-				continue;
-			uint32_t o = 0;
-			const uint8_t *rd;
-			uint16_t rdlen;
-			while (rrcache_next_rdata(e, &o, &rd, &rdlen)) {
-				if (rdlen != (t == 0 ? 4 : 16))
-					continue;
-				struct netaddr a = { .family = t == 0 ? AF_INET : AF_INET6,
-						     .port = 53 };
-				memcpy(a.addr, rd, rdlen);
-				deleg_add_addr(&f->dp, i, &a);
-			}
-		}
-	}
+	for (unsigned i = 0; i < f->dp.n_ns; i++)
+		deleg_add_cached_addrs(&f->dp, i, q->r->cache, now);
 	f->dp_went_up = false;
 	f->qmin_labels = 0;
 	f->qmin_steps = 0;

@@ -35,17 +35,11 @@ int deleg_add_ns(struct deleg *d, const uint8_t *name)
 	return (int)d->n_ns++;
 }
 
-static bool same_addr(const struct netaddr *a, const struct netaddr *b)
-{
-	return a->family == b->family && a->port == b->port &&
-	       memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16) == 0;
-}
-
 void deleg_add_addr(struct deleg *d, unsigned i, const struct netaddr *a)
 {
 	struct deleg_ns *n = &d->ns[i];
 	for (unsigned k = 0; k < n->n_addr; k++)
-		if (same_addr(&n->addr[k], a))
+		if (netaddr_equal(&n->addr[k], a))
 			return;
 	if (n->n_addr < DELEG_ADDR_MAX)
 		n->addr[n->n_addr++] = *a;
@@ -53,6 +47,30 @@ void deleg_add_addr(struct deleg *d, unsigned i, const struct netaddr *a)
 		n->v4_looked = true;
 	else
 		n->v6_looked = true;
+}
+
+void deleg_add_cached_addrs(struct deleg *d, unsigned i, struct rrcache *c, int64_t now)
+{
+	const uint16_t types[2] = { DNS_TYPE_A, DNS_TYPE_AAAA };
+	for (int t = 0; t < 2; t++) {
+		const struct cache_entry *e = rrcache_get(c, d->ns[i].name, types[t], now);
+		if (!e)
+			continue;
+		if (t == 0)
+			d->ns[i].v4_looked = true;
+		else
+			d->ns[i].v6_looked = true;
+		uint32_t off = 0;
+		const uint8_t *rd;
+		uint16_t rdlen;
+		while (e->kind == CACHE_POSITIVE && rrcache_next_rdata(e, &off, &rd, &rdlen)) {
+			if (rdlen != (t == 0 ? 4 : 16))
+				continue;
+			struct netaddr a = { .family = t == 0 ? AF_INET : AF_INET6, .port = 53 };
+			memcpy(a.addr, rd, rdlen);
+			deleg_add_addr(d, i, &a);
+		}
+	}
 }
 
 bool deleg_addr_allowed(const struct deleg_policy *p, const struct netaddr *a)
@@ -80,7 +98,7 @@ bool deleg_addr_allowed(const struct deleg_policy *p, const struct netaddr *a)
 static const struct deleg_try *find_try(const struct deleg *d, const struct netaddr *a)
 {
 	for (unsigned i = 0; i < d->n_tried; i++)
-		if (same_addr(&d->tried[i].addr, a))
+		if (netaddr_equal(&d->tried[i].addr, a))
 			return &d->tried[i];
 	return NULL;
 }
@@ -171,7 +189,7 @@ const uint8_t *deleg_ns_of(const struct deleg *d, const struct netaddr *addr)
 {
 	for (unsigned i = 0; i < d->n_ns; i++)
 		for (unsigned k = 0; k < d->ns[i].n_addr; k++)
-			if (same_addr(&d->ns[i].addr[k], addr))
+			if (netaddr_equal(&d->ns[i].addr[k], addr))
 				return d->ns[i].name;
 	return NULL;
 }

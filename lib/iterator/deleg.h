@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/cache/rrcache.h"
 #include "lib/iterator/servers.h"
 #include "lib/util/netaddr.h"
 #include "lib/wire/name.h"
@@ -64,6 +65,10 @@ int deleg_find_ns(const struct deleg *d, const uint8_t *name);
 
 /* Add an address to NS entry i (deduplicated, bounded). */
 void deleg_add_addr(struct deleg *d, unsigned i, const struct netaddr *a);
+
+/* Add the addresses the cache holds for NS entry i (A and AAAA, port 53); a cached answer
+ * of either type, even NODATA, means that type needs no lookup. */
+void deleg_add_cached_addrs(struct deleg *d, unsigned i, struct rrcache *c, int64_t now);
 
 /* Is this address one we may send to at all (family switches, special ranges)? */
 bool deleg_addr_allowed(const struct deleg_policy *p, const struct netaddr *a);

@@ -94,6 +94,13 @@ static bool rdata_in(const uint8_t *packed, uint32_t size, const uint8_t *rd, ui
 	return false;
 }
 
+/* Is rr one of the records (owner, type, class IN) of the section (< 0: any)? */
+static bool rr_matches(const struct wire_rr *rr, int section, const uint8_t *owner, uint16_t type)
+{
+	return (section < 0 || rr->section == (enum wire_section)section) && rr->type == type &&
+	       rr->rclass == DNS_CLASS_IN && wire_name_equal(rr->owner, owner);
+}
+
 int iter_gather(const struct wire_msg *m, int section, const uint8_t *owner, uint16_t type,
 		struct iter_rrset *out)
 {
@@ -101,9 +108,7 @@ int iter_gather(const struct wire_msg *m, int section, const uint8_t *owner, uin
 	int found = 0;
 	for (size_t i = 0; i < m->n_rr; i++) {
 		const struct wire_rr *rr = &m->rr[i];
-		if ((section >= 0 && rr->section != (enum wire_section)section) ||
-		    rr->type != type || rr->rclass != DNS_CLASS_IN ||
-		    !wire_name_equal(rr->owner, owner))
+		if (!rr_matches(rr, section, owner, type))
 			continue;
 		need += 2u + rr->rdlen;
 		found++;
@@ -123,9 +128,7 @@ int iter_gather(const struct wire_msg *m, int section, const uint8_t *owner, uin
 	uint32_t size = 0, count = 0, ttl = UINT32_MAX;
 	for (size_t i = 0; i < m->n_rr; i++) {
 		const struct wire_rr *rr = &m->rr[i];
-		if ((section >= 0 && rr->section != (enum wire_section)section) ||
-		    rr->type != type || rr->rclass != DNS_CLASS_IN ||
-		    !wire_name_equal(rr->owner, owner))
+		if (!rr_matches(rr, section, owner, type))
 			continue;
 		if (rr->ttl < ttl)
 			ttl = rr->ttl; /* RFC 2181 §5.2: differing TTLs, use the lowest */
@@ -198,4 +201,15 @@ const uint8_t *iter_rrset_first(const struct iter_rrset *s, uint16_t *rdlen)
 		return NULL;
 	*rdlen = wire_read_u16(s->rdata);
 	return s->rdata + 2;
+}
+
+bool iter_rrset_target(const struct iter_rrset *s, uint8_t out[WIRE_NAME_MAX])
+{
+	uint16_t rdlen;
+	const uint8_t *rd = iter_rrset_first(s, &rdlen);
+	if (!rd || wire_name_len_bounded(rd, rdlen) != rdlen)
+		return false;
+	memcpy(out, rd, rdlen);
+	wire_name_lower(out);
+	return true;
 }

@@ -61,4 +61,8 @@ void iter_rrset_free(struct iter_rrset *s);
 /* The first record's data of a packed set, and its length. */
 const uint8_t *iter_rrset_first(const struct iter_rrset *s, uint16_t *rdlen);
 
+/* The name a CNAME (or NS, PTR...) set points to, canonical: its first record's data, which
+ * must be exactly one well-formed name. false when it is not. */
+bool iter_rrset_target(const struct iter_rrset *s, uint8_t out[WIRE_NAME_MAX]);
+
 #endif

@@ -22,12 +22,6 @@ static uint32_t addr_hash(const struct netaddr *a)
 	return (h ^ (a->port >> 8)) * 16777619u;
 }
 
-static bool addr_equal(const struct netaddr *a, const struct netaddr *b)
-{
-	return a->family == b->family && a->port == b->port &&
-	       memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16) == 0;
-}
-
 struct servers *servers_new(size_t max_entries)
 {
 	struct servers *s = calloc(1, sizeof(*s));
@@ -65,7 +59,7 @@ void servers_free(struct servers *s)
 static struct srv_info **slot_of(const struct servers *s, const struct netaddr *a)
 {
 	struct srv_info **p = &s->buckets[addr_hash(a) & (s->nbuckets - 1)];
-	while (*p && !addr_equal(&(*p)->addr, a))
+	while (*p && !netaddr_equal(&(*p)->addr, a))
 		p = &(*p)->hnext;
 	return p;
 }

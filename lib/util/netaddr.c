@@ -130,3 +130,9 @@ void netaddr_format(const struct netaddr *a, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%s@%u", host, a->port);
 }
+
+bool netaddr_equal(const struct netaddr *a, const struct netaddr *b)
+{
+	return a->family == b->family && a->port == b->port &&
+	       memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16) == 0;
+}

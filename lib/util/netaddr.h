@@ -38,6 +38,9 @@ int cidr_parse(const char *text, struct cidr *out, char *err, size_t errlen);
 /* Does the prefix contain this address (same family required)? */
 bool cidr_contains(const struct cidr *net, int family, const uint8_t *addr);
 
+/* Same family, address and port? */
+bool netaddr_equal(const struct netaddr *a, const struct netaddr *b);
+
 /* Write "ADDR@PORT" (IPv6 in brackets) for logs. */
 void netaddr_format(const struct netaddr *a, char *buf, size_t size);
 

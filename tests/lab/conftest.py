@@ -148,3 +148,16 @@ def fake_auth():
             errors.append(str(e))
     if errors:
         pytest.fail("\n".join(errors), pytrace=False)
+
+
+@pytest.fixture
+def fresh(nsd_lab, cairnd):
+    """Factory: a new cairnd on the NSD lab, with an empty cache and the lab's query log
+    cleared first; keyword arguments are more recursion keys (``prime_root=False``)."""
+    from resolution_util import recursion_yaml
+
+    def start(**keys):
+        nsd_lab.clear_queries()
+        return cairnd(rest=recursion_yaml(**keys))
+
+    return start

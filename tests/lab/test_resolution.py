@@ -34,17 +34,6 @@ def d(nsd_lab, cairnd_module):
     return cairnd_module(rest=recursion_yaml())
 
 
-@pytest.fixture
-def fresh(nsd_lab, cairnd):
-    """A new daemon with an empty cache; the lab's query log cleared first."""
-
-    def start(**keys):
-        nsd_lab.clear_queries()
-        return cairnd(rest=recursion_yaml(**keys))
-
-    return start
-
-
 def assert_resolved(r, rcode=dns.rcode.NOERROR):
     assert r.rcode() == rcode, describe(r)
     assert r.flags & dns.flags.QR, describe(r)

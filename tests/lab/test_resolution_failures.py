@@ -35,15 +35,6 @@ def d(nsd_lab, cairnd_module):
     return cairnd_module(rest=recursion_yaml())
 
 
-@pytest.fixture
-def fresh(nsd_lab, cairnd):
-    def start(**keys):
-        nsd_lab.clear_queries()
-        return cairnd(rest=recursion_yaml(**keys))
-
-    return start
-
-
 def assert_servfail(r, code):
     assert r.rcode() == dns.rcode.SERVFAIL, describe(r)
     assert r.flags & dns.flags.RA, describe(r)

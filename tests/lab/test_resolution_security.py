@@ -14,7 +14,6 @@ import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
-import pytest
 
 import fakeauth
 from labutil import describe, rdata_texts
@@ -23,22 +22,12 @@ from resolution_util import (
     forged,
     is_mixed_case,
     letters,
-    recursion_yaml,
     stop_and_stats,
 )
 
 CLIENT_TIMEOUT = 5.0
 FORGED_SERVER = "127.53.66.6"  # a "glue" address nothing listens on
 FORGED_DATA = "6.6.6.6"  # answer data only: never a server address
-
-
-@pytest.fixture
-def fresh(nsd_lab, cairnd):
-    def start(**keys):
-        nsd_lab.clear_queries()
-        return cairnd(rest=recursion_yaml(**keys))
-
-    return start
 
 
 def ask(d, qname, rdtype="A", proto="udp"):
