@@ -1,7 +1,6 @@
 """Resolution across the daemon's life: stop and reload with questions in flight, limits on
 questions in flight, clients that leave early, root hints from a named.root file."""
 import signal
-import socket
 import struct
 import threading
 import time

@@ -10,7 +10,6 @@ import dns.edns
 import dns.message
 import pytest
 
-import labutil
 
 BIG_TXT = "\n".join(
     '      - {name: big, type: TXT, data: ["%s"]}' % (("%02d" % i) * 100) for i in range(40))
