@@ -1,6 +1,7 @@
 /* mesh — client questions being resolved, and who waits for them (see mesh.h). */
 #include "mesh.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,11 +10,29 @@
 #include "worker.h"
 
 #define MESH_BUCKETS 4096 /* hash chains; the in-flight limit bounds their length */
+#define EXCHANGE_BUCKETS 1024
 
 struct waiter {
 	struct waiter *next;
 	struct wire_query q;          /* for the ID, letter case and EDNS of the answer */
 	struct reply_to rt;
+};
+
+struct mesh_entry;
+
+/* One upstream query in flight and the requests waiting for its response: the first one
+ * sent it, the others produced the identical question meanwhile. */
+struct exchange {
+	struct exchange *hnext;       /* hash chain */
+	uint32_t hash;
+	struct netaddr server;
+	enum resolve_transport transport;
+	uint8_t qname[WIRE_NAME_MAX]; /* canonical */
+	uint16_t qtype;
+	struct upstream_q *uq;
+	struct mesh *m;
+	struct mesh_entry *first;     /* waiting requests, linked by ex_next */
+	struct mesh_entry *last;
 };
 
 struct mesh_entry {
@@ -24,7 +43,8 @@ struct mesh_entry {
 	uint8_t qname[WIRE_NAME_MAX]; /* canonical */
 	uint16_t qtype;
 	struct resolve_req *req;
-	struct upstream_q *uq;        /* the query in flight, or NULL */
+	struct exchange *ex;          /* the exchange it waits on, or NULL */
+	struct mesh_entry *ex_next;   /* next request waiting on the same exchange */
 	struct waiter *waiters;
 	size_t n_waiters;
 };
@@ -33,6 +53,7 @@ struct mesh {
 	struct worker *w;
 	struct mesh_entry *buckets[MESH_BUCKETS];
 	struct mesh_entry *all;
+	struct exchange *exchanges[EXCHANGE_BUCKETS];
 	size_t count;                 /* entries */
 	size_t waiting;               /* clients waiting, over all entries */
 	struct mesh_counters c;
@@ -87,14 +108,128 @@ static void unlink_entry(struct mesh *m, struct mesh_entry *e)
 	m->count--;
 }
 
+/* The canonical question of a query we built (header, then one uncompressed name). */
+static bool query_question(const struct resolve_query *rq, uint8_t *qname, uint16_t *qtype)
+{
+	size_t pos = DNS_HEADER_SIZE;
+	int n = wire_name_len_bounded(rq->pkt + pos, rq->len - pos);
+	if (n < 0 || pos + (size_t)n + 4 > rq->len)
+		return false;
+	memcpy(qname, rq->pkt + pos, (size_t)n);
+	wire_name_lower(qname);
+	*qtype = wire_read_u16(rq->pkt + pos + (size_t)n);
+	return true;
+}
+
+static uint32_t exchange_hash(const struct netaddr *server, enum resolve_transport t,
+			      const uint8_t *qname, uint16_t qtype)
+{
+	uint32_t h = key_hash(qname, qtype);
+	for (size_t i = 0; i < 16; i++)
+		h = (h ^ server->addr[i]) * 16777619u;
+	return (h ^ server->port ^ ((uint32_t)t << 16)) * 16777619u;
+}
+
+static struct exchange *exchange_find(struct mesh *m, const struct resolve_query *rq,
+				      const uint8_t *qname, uint16_t qtype, uint32_t h)
+{
+	for (struct exchange *x = m->exchanges[h % EXCHANGE_BUCKETS]; x; x = x->hnext)
+		if (x->hash == h && x->qtype == qtype && x->transport == rq->transport &&
+		    netaddr_equal(&x->server, &rq->server) && wire_name_equal(x->qname, qname))
+			return x;
+	return NULL;
+}
+
+static void exchange_unlink(struct exchange *x)
+{
+	struct exchange **p = &x->m->exchanges[x->hash % EXCHANGE_BUCKETS];
+	while (*p && *p != x)
+		p = &(*p)->hnext;
+	if (*p)
+		*p = x->hnext;
+}
+
+/* A request stops waiting (it finished or the daemon stops). If it sent the query, the
+ * next waiting request inherits the exchange; the last one out cancels the query. */
+static void exchange_leave(struct mesh_entry *e)
+{
+	struct exchange *x = e->ex;
+	if (!x)
+		return;
+	struct mesh_entry **p = &x->first, *prev = NULL;
+	while (*p && *p != e) {
+		prev = *p;
+		p = &(*p)->ex_next;
+	}
+	if (*p)
+		*p = e->ex_next;
+	if (x->last == e)
+		x->last = prev;
+	e->ex = NULL;
+	e->ex_next = NULL;
+	if (!x->first) {
+		exchange_unlink(x);
+		upstream_cancel(x->uq);
+		free(x);
+	}
+}
+
+static void on_upstream(void *owner, enum upstream_event ev, const struct netaddr *from,
+			const uint8_t *pkt, size_t len, const char *err);
+
+/* Send rq for e, or join the identical query already in flight. 0, or -1 with err set. */
+static int exchange_join(struct mesh_entry *e, const struct resolve_query *rq, char *err,
+			 size_t errlen)
+{
+	struct mesh *m = e->m;
+	uint8_t qname[WIRE_NAME_MAX];
+	uint16_t qtype;
+	if (!query_question(rq, qname, &qtype)) {
+		snprintf(err, errlen, "unreadable query");
+		return -1;
+	}
+	uint32_t h = exchange_hash(&rq->server, rq->transport, qname, qtype);
+	struct exchange *x = exchange_find(m, rq, qname, qtype, h);
+	if (x) {
+		m->c.shared++;
+	} else {
+		x = calloc(1, sizeof(*x));
+		if (!x) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		const struct netaddr *src = worker_outgoing(m->w, rq->server.family);
+		x->uq = upstream_send(&m->w->loop, rq, src, on_upstream, x, err, errlen);
+		if (!x->uq) {
+			free(x);
+			return -1;
+		}
+		x->m = m;
+		x->hash = h;
+		x->server = rq->server;
+		x->transport = rq->transport;
+		memcpy(x->qname, qname, wire_name_len(qname));
+		x->qtype = qtype;
+		x->hnext = m->exchanges[h % EXCHANGE_BUCKETS];
+		m->exchanges[h % EXCHANGE_BUCKETS] = x;
+	}
+	e->ex = x;
+	e->ex_next = NULL;
+	if (x->last)
+		x->last->ex_next = e;
+	else
+		x->first = e;
+	x->last = e;
+	return 0;
+}
+
 /* Answer (or, with res NULL, only release) each waiting client, then free the entry. */
 static void entry_finish(struct mesh_entry *e, const struct resolve_result *res)
 {
 	struct mesh *m = e->m;
 	struct worker *w = m->w;
 	unlink_entry(m, e);
-	upstream_cancel(e->uq);
-	e->uq = NULL;
+	exchange_leave(e);
 	while (e->waiters) {
 		struct waiter *wt = e->waiters;
 		e->waiters = wt->next;
@@ -118,13 +253,9 @@ static void entry_finish(struct mesh_entry *e, const struct resolve_result *res)
 	free(e);
 }
 
-static void on_upstream(void *owner, enum upstream_event ev, const struct netaddr *from,
-			const uint8_t *pkt, size_t len, const char *err);
-
 /* Run the request until it waits for a server or is done. */
 static void mesh_drive(struct mesh_entry *e)
 {
-	struct worker *w = e->m->w;
 	for (;;) {
 		struct resolve_query rq;
 		if (resolve_produce(e->req, &rq) == RESOLVE_DONE) {
@@ -132,34 +263,53 @@ static void mesh_drive(struct mesh_entry *e)
 			return;
 		}
 		char err[128];
-		const struct netaddr *src = worker_outgoing(w, rq.server.family);
-		e->uq = upstream_send(&w->loop, &rq, src, on_upstream, e, err, sizeof(err));
-		if (e->uq)
+		if (exchange_join(e, &rq, err, sizeof(err)) == 0)
 			return;
 		e->m->c.send_errors++;
 		resolve_neterror(e->req, err);
 	}
 }
 
+/* What came back for an exchange goes to every request waiting on it: the sender judges
+ * the packet; only what it accepted is shared with the others. */
 static void on_upstream(void *owner, enum upstream_event ev, const struct netaddr *from,
 			const uint8_t *pkt, size_t len, const char *err)
 {
-	struct mesh_entry *e = owner;
-	switch (ev) {
-	case UPSTREAM_PACKET:
-		if (resolve_consume(e->req, from, pkt, len) == RESOLVE_IGNORED)
+	struct exchange *x = owner;
+	struct mesh_entry *sender = x->first;
+	enum resolve_verdict v = RESOLVE_ACCEPTED;
+	if (ev == UPSTREAM_PACKET) {
+		v = resolve_consume(sender->req, from, pkt, len);
+		if (v == RESOLVE_IGNORED)
 			return; /* counted as mismatched; keep listening until the timer */
-		break;
-	case UPSTREAM_TIMEOUT:
-		resolve_timeout(e->req);
-		break;
-	case UPSTREAM_ERROR:
-		resolve_neterror(e->req, err);
-		break;
 	}
-	upstream_cancel(e->uq);
-	e->uq = NULL;
-	mesh_drive(e);
+	/* The exchange is over: nobody may join it from now on. */
+	exchange_unlink(x);
+	upstream_cancel(x->uq);
+	struct mesh_entry *e = x->first;
+	free(x);
+	while (e) {
+		struct mesh_entry *next = e->ex_next;
+		e->ex = NULL;
+		e->ex_next = NULL;
+		if (ev == UPSTREAM_TIMEOUT) {
+			if (e == sender)
+				resolve_timeout(e->req);
+			else
+				resolve_timeout_shared(e->req);
+		} else if (ev == UPSTREAM_ERROR) {
+			if (e == sender)
+				resolve_neterror(e->req, err);
+			else
+				resolve_neterror_shared(e->req, err);
+		} else if (e != sender) {
+			if (v != RESOLVE_ACCEPTED ||
+			    resolve_consume_shared(e->req, from, pkt, len) == RESOLVE_IGNORED)
+				resolve_abandon(e->req);
+		}
+		mesh_drive(e);
+		e = next;
+	}
 }
 
 static struct mesh_entry *entry_new(struct mesh *m, const uint8_t *name, uint16_t type,
@@ -243,6 +393,7 @@ void mesh_prime(struct mesh *m)
 
 void mesh_stop(struct mesh *m)
 {
+	/* entry_finish leaves each exchange; the last to leave cancels its query */
 	while (m->all)
 		entry_finish(m->all, NULL);
 }

@@ -6,6 +6,11 @@
  * to each waiting client with its own ID, letter case and EDNS. The mesh drives each
  * lib/resolve request: it sends what the request produces (daemon/upstream), feeds back
  * what comes in, and answers the clients when the request is done.
+ *
+ * Upstream queries are coalesced too: a request that would send the question already in
+ * flight from another (same server, transport, name in any case, type) — the minimised
+ * "com. A" of many cold names, the address of a shared glueless name server — waits for
+ * that exchange instead, and gets its response once the sender has accepted it.
  */
 #ifndef CAIRN_DAEMON_MESH_H
 #define CAIRN_DAEMON_MESH_H
@@ -24,6 +29,7 @@ struct mesh;
 struct mesh_counters {
 	uint64_t joined;          /* client questions that joined one already resolving */
 	uint64_t overload;        /* SERVFAIL at once: max-in-flight reached */
+	uint64_t shared;          /* upstream queries not sent: the same one was in flight */
 	uint64_t send_errors;     /* upstream queries that could not be sent */
 };
 

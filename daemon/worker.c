@@ -255,13 +255,15 @@ void worker_log_stats(const struct worker *w)
 		 (unsigned long long)c->tcp_rejected, (unsigned long long)c->tcp_idle_closed,
 		 (unsigned long long)c->tcp_bad_frames);
 	log_info("stats: requests=%llu joined=%llu overload=%llu upstream-udp=%llu "
-		 "upstream-tcp=%llu upstream-timeouts=%llu upstream-send-errors=%llu "
+		 "upstream-tcp=%llu upstream-shared=%llu upstream-timeouts=%llu "
+		 "upstream-send-errors=%llu "
 		 "upstream-mismatched=%llu glue-dropped=%llu "
 		 "case-fallbacks=%llu edns-fallbacks=%llu cache-entries=%llu cache-bytes=%llu "
 		 "cache-hits=%llu cache-misses=%llu cache-evictions=%llu",
 		 (unsigned long long)r->requests, (unsigned long long)mc.joined,
 		 (unsigned long long)mc.overload, (unsigned long long)r->sent_udp,
-		 (unsigned long long)r->sent_tcp, (unsigned long long)r->timeouts,
+		 (unsigned long long)r->sent_tcp, (unsigned long long)mc.shared,
+		 (unsigned long long)r->timeouts,
 		 (unsigned long long)mc.send_errors, (unsigned long long)r->mismatched,
 		 (unsigned long long)r->glue_dropped,
 		 (unsigned long long)r->case_fallbacks, (unsigned long long)r->edns_fallbacks,

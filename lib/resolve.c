@@ -165,15 +165,18 @@ uint32_t resolve_time_left(const struct resolve_req *q)
 	return now >= q->deadline_ms ? 0 : (uint32_t)(q->deadline_ms - now);
 }
 
-enum resolve_verdict resolve_consume(struct resolve_req *q, const struct netaddr *from,
-				     const uint8_t *pkt, size_t len)
+/* A response to the query in flight. shared: it answers the identical question another
+ * request sent (the daemon checked its ID and letter case for that one), so only the source
+ * and the question, in any case, are checked here. */
+static enum resolve_verdict consume(struct resolve_req *q, const struct netaddr *from,
+				    const uint8_t *pkt, size_t len, bool shared)
 {
 	if (!q->in_flight || q->done)
 		return RESOLVE_IGNORED;
 	struct frame *f = top(q);
 	struct resolver *r = q->r;
 	if (!netaddr_equal(from, &q->server) || len < DNS_HEADER_SIZE ||
-	    wire_read_u16(pkt) != q->id || !(wire_read_u16(pkt + 2) & DNS_FLAG_QR)) {
+	    (!shared && wire_read_u16(pkt) != q->id) || !(wire_read_u16(pkt + 2) & DNS_FLAG_QR)) {
 		r->stats.mismatched++;
 		return RESOLVE_IGNORED;
 	}
@@ -197,15 +200,15 @@ enum resolve_verdict resolve_consume(struct resolve_req *q, const struct netaddr
 	q->in_flight = false;
 	struct srv_info *si = servers_get(r->servers, &q->server);
 	uint64_t rtt = resolve_now_ms(q) - q->sent_ms;
-	if (si)
+	if (si && !shared) /* the request that sent it measures the round trip */
 		servers_answered(si, rtt > 0xffffff ? 0xffffff : (uint32_t)rtt);
 	if (perr < 0) {
 		wire_msg_free(&m);
 		resolve_server_failed(q, f, SRV_FORMERR);
 		return RESOLVE_ACCEPTED;
 	}
-	if (q->sent_0x20 && m.has_question && memcmp(m.qname, q->sent_name,
-						      wire_name_len(q->sent_name)) != 0) {
+	if (!shared && q->sent_0x20 && m.has_question &&
+	    memcmp(m.qname, q->sent_name, wire_name_len(q->sent_name)) != 0) {
 		/* The case came back changed: a server that does not echo 0x20 (or a forger who
 		 * guessed the ID). Ask it again in plain case, for this request only, rather
 		 * than failing names it serves. */
@@ -216,7 +219,7 @@ enum resolve_verdict resolve_consume(struct resolve_req *q, const struct netaddr
 		q->transport = RESOLVE_UDP;
 		f->state = FS_WAIT;
 		wire_msg_free(&m);
-		return RESOLVE_ACCEPTED;
+		return RESOLVE_RETRY;
 	}
 	if ((m.flags & DNS_FLAG_TC) && q->transport == RESOLVE_UDP) {
 		/* RFC 7766 §5: truncated over UDP, so ask the same server over TCP. */
@@ -243,13 +246,41 @@ enum resolve_verdict resolve_consume(struct resolve_req *q, const struct netaddr
 	return RESOLVE_ACCEPTED;
 }
 
+enum resolve_verdict resolve_consume(struct resolve_req *q, const struct netaddr *from,
+				     const uint8_t *pkt, size_t len)
+{
+	return consume(q, from, pkt, len, false);
+}
+
+enum resolve_verdict resolve_consume_shared(struct resolve_req *q, const struct netaddr *from,
+					    const uint8_t *pkt, size_t len)
+{
+	q->shared = true;
+	enum resolve_verdict v = consume(q, from, pkt, len, true);
+	q->shared = false;
+	return v;
+}
+
+void resolve_abandon(struct resolve_req *q)
+{
+	if (!q->in_flight || q->done)
+		return;
+	q->in_flight = false;
+	q->resend = true;
+	q->transport = RESOLVE_UDP;
+	q->plain_case = true;
+	q->plain_server = q->server;
+	top(q)->state = FS_WAIT;
+}
+
 void resolve_timeout(struct resolve_req *q)
 {
 	if (!q->in_flight || q->done)
 		return;
 	q->in_flight = false;
 	q->resend = false;
-	q->r->stats.timeouts++;
+	if (!q->shared)
+		q->r->stats.timeouts++;
 	if (resolve_time_left(q) == 0) {
 		/* The request's own deadline, not the server's fault: produce() ends it. */
 		top(q)->state = FS_QUERY;
@@ -257,6 +288,20 @@ void resolve_timeout(struct resolve_req *q)
 	}
 	resolve_trace(q, "no answer in time");
 	resolve_server_failed(q, top(q), SRV_TIMEOUT);
+}
+
+void resolve_timeout_shared(struct resolve_req *q)
+{
+	q->shared = true;
+	resolve_timeout(q);
+	q->shared = false;
+}
+
+void resolve_neterror_shared(struct resolve_req *q, const char *why)
+{
+	q->shared = true;
+	resolve_neterror(q, why);
+	q->shared = false;
 }
 
 void resolve_neterror(struct resolve_req *q, const char *why)

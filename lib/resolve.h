@@ -99,7 +99,12 @@ struct resolve_query {
 };
 
 enum resolve_step { RESOLVE_SEND, RESOLVE_DONE };
-enum resolve_verdict { RESOLVE_ACCEPTED, RESOLVE_IGNORED };
+enum resolve_verdict {
+	RESOLVE_ACCEPTED,  /* the response to the query in flight: taken */
+	RESOLVE_IGNORED,   /* not it (wrong source, ID or question): keep waiting */
+	RESOLVE_RETRY,     /* it came back with the 0x20 case changed: the question goes again
+			    * in plain case, and is no answer for anybody */
+};
 
 struct resolve_req;
 
@@ -113,6 +118,22 @@ enum resolve_step resolve_produce(struct resolve_req *q, struct resolve_query *o
  * RESOLVE_IGNORED: it is not the answer (wrong source, ID or question); keep waiting. */
 enum resolve_verdict resolve_consume(struct resolve_req *q, const struct netaddr *from,
 				     const uint8_t *pkt, size_t len);
+
+/* The daemon coalesces identical upstream questions (same server, transport, name in any
+ * case, type): only the first request's query is sent, and its response, once that request
+ * has ACCEPTED it, is handed to the others here. The ID and exact case were checked for the
+ * first; the source and the question are checked again. */
+enum resolve_verdict resolve_consume_shared(struct resolve_req *q, const struct netaddr *from,
+					    const uint8_t *pkt, size_t len);
+
+/* The shared query timed out or failed: like resolve_timeout / resolve_neterror, but the
+ * server is judged once, by the request that sent it. */
+void resolve_timeout_shared(struct resolve_req *q);
+void resolve_neterror_shared(struct resolve_req *q, const char *why);
+
+/* Forget the query in flight without blaming the server (the shared query was answered
+ * RESOLVE_RETRY): the same question goes again, in plain case. */
+void resolve_abandon(struct resolve_req *q);
 
 /* The query in flight got no answer in time. */
 void resolve_timeout(struct resolve_req *q);

@@ -61,6 +61,8 @@ struct resolve_req {
 	uint8_t sent_name[WIRE_NAME_MAX];
 	bool sent_0x20, sent_edns;
 	bool plain_case;                /* this request asks `plain_server` without 0x20 */
+	bool shared;                    /* the outcome being handled is another request's:
+					 * the server was judged (RTT, hold-down) already */
 	struct netaddr plain_server;
 	uint64_t sent_ms;
 	uint8_t pkt[DNS_MAX_UDP_NO_EDNS];

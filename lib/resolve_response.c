@@ -229,7 +229,7 @@ static enum srv_failure failure_of(enum iter_resp r)
 
 void resolve_server_failed(struct resolve_req *q, struct frame *f, enum srv_failure why)
 {
-	struct srv_info *si = servers_get(q->r->servers, &q->server);
+	struct srv_info *si = q->shared ? NULL : servers_get(q->r->servers, &q->server);
 	if (si)
 		servers_failed(si, why, resolve_now_ms(q));
 	deleg_note_result(&f->dp, &q->server, why);

@@ -130,7 +130,8 @@ def timed(fn, *args, **kw):
 
 
 def ask_concurrently(daemon, qname, rdtype, count, timeout=5.0):
-    """Send count identical questions at once over UDP, from count sockets.
+    """Send count questions at once over UDP, from count sockets: all for qname, or, when
+    qname is a list, one for each name in it (count is then its length).
 
     All are sent before any reply is read.  Returns the list of replies
     (dns.message.Message or None for a question that got no reply within
@@ -143,7 +144,8 @@ def ask_concurrently(daemon, qname, rdtype, count, timeout=5.0):
             socks.append(s)
             s.bind(("127.0.0.1", 0))
             s.connect((daemon.addr, daemon.port))
-            queries.append(dns.message.make_query(qname, rdtype, use_edns=0))
+            name = qname[len(queries)] if isinstance(qname, list) else qname
+            queries.append(dns.message.make_query(name, rdtype, use_edns=0))
         for s, q in zip(socks, queries):
             s.send(q.to_wire())
         replies = [None] * count

@@ -277,6 +277,30 @@ def test_questions_waiting_on_a_slow_server_are_coalesced(fresh, nsd_lab, fake_a
     assert stats["requests"] == 1, stats
 
 
+def test_identical_upstream_questions_of_different_client_questions_are_sent_once(
+        fresh, nsd_lab, fake_auth):
+    """Ten different names under sub.spoof.lab., asked at once, while spoof.lab.'s server
+    takes 300 ms to answer: with QNAME minimisation each would ask it "sub.spoof.lab. A";
+    that identical upstream question is sent once, and the nine others share its answer."""
+    zone = FakeZone(
+        "spoof.lab.",
+        ["www.sub.spoof.lab. 300 A 192.0.2.62", "ns.spoof.lab. 300 A 127.53.40.1"],
+        script=lambda query, reply, transport: [(0.3, reply, None)],
+    )
+    fake = fake_auth("ns.spoof.lab", zone)
+    d = fresh(prime_root=False)
+    d.udp("www.spoof.lab.", "A", use_edns=0, timeout=TIMEOUT)  # the delegation is cached
+    names = ["n%d.sub.spoof.lab." % i for i in range(10)]
+    replies = ask_concurrently(d, names, "A", len(names), timeout=TIMEOUT)
+    for r in replies:
+        assert r is not None and r.rcode() == dns.rcode.NXDOMAIN, r
+    asked = fake.queries()
+    assert asked.count(("sub.spoof.lab.", "A")) == 1, asked
+    assert len([q for q in asked if q[0].startswith("n")]) == 10, asked
+    stats = stop_and_stats(d)
+    assert stats["upstream-shared"] >= 9, stats
+
+
 # -- negative answers and CNAMEs from a scripted zone ----------------------------------------------
 
 NEGATIVE_ZONE = [

@@ -790,7 +790,8 @@ static void test_response_with_the_case_changed_makes_the_engine_ask_again_in_pl
 	reply_start_as(&p, s.id, DNS_FLAG_AA, DNS_RCODE_NOERROR, plain, s.qtype);
 	reply_a(&p, WIRE_ANSWER, LONG_NAME, 300, "127.0.0.80");
 	reply_opt(&p);
-	reply_send(w, q, &s, &p, 10);
+	/* no answer for anybody (so the daemon shares it with no other request) */
+	assert_int_equal(reply_send_from(w, q, &s.server, &p, 10), RESOLVE_RETRY);
 	assert_int_equal(w->r.stats.case_fallbacks, 1);
 
 	/* same question, same server, plain case */
@@ -1314,6 +1315,54 @@ static void test_retry_over_tcp_counts_against_max_queries(void **state)
 
 #define DEEP_NAME "a.b.c.example.lab."
 
+/* The daemon coalesces identical upstream questions: the response to the first request's
+ * query completes a second request that asked the same (in other letter case, other ID). */
+static void test_a_shared_response_serves_a_second_request(void **state)
+{
+	struct replay *w = world(state);
+	w->r.opts.qname_minimisation = true;
+	struct resolve_req *a = replay_request(w, "www.example.lab.", DNS_TYPE_A);
+	struct resolve_req *b = replay_request(w, "mail.example.lab.", DNS_TYPE_A);
+	struct sent sa, sb;
+	expect_query(a, &sa, ROOT, "lab.", DNS_TYPE_A);
+	expect_query(b, &sb, ROOT, "lab.", DNS_TYPE_A);
+	struct reply p;
+	reply_start(&p, &sa, 0, DNS_RCODE_NOERROR);
+	reply_ns(&p, WIRE_AUTHORITY, "lab.", "ns1.lab.");
+	reply_a(&p, WIRE_ADDITIONAL, "ns1.lab.", 172800, "127.53.1.1");
+	reply_opt(&p);
+	assert_int_equal(reply_send_from(w, a, &sa.server, &p, 10), RESOLVE_ACCEPTED);
+	assert_int_equal(resolve_consume_shared(b, &sa.server, p.buf, p.b.len),
+			 RESOLVE_ACCEPTED);
+	static const char *const NS1[] = { "127.53.1.1", NULL };
+	expect_query(a, &sa, NS1, "example.lab.", DNS_TYPE_A);
+	expect_query(b, &sb, NS1, "example.lab.", DNS_TYPE_A);
+	/* From another address it is no answer, shared or not. */
+	struct netaddr other = rp_addr("127.53.9.9");
+	reply_start(&p, &sa, 0, DNS_RCODE_REFUSED);
+	reply_opt(&p);
+	assert_int_equal(resolve_consume_shared(b, &other, p.buf, p.b.len), RESOLVE_IGNORED);
+	replay_release(w, a);
+	replay_release(w, b);
+}
+
+/* The first request saw the 0x20 case changed: no answer for anybody. The second one is
+ * abandoned without blame and asks again, in plain case, at the same server. */
+static void test_an_abandoned_shared_query_is_asked_again_in_plain_case(void **state)
+{
+	struct replay *w = world(state);
+	struct resolve_req *b = replay_request(w, "www.example.lab.", DNS_TYPE_A);
+	struct sent sb, again;
+	expect_query(b, &sb, ROOT, "www.example.lab.", DNS_TYPE_A);
+	resolve_abandon(b);
+	expect_query(b, &again, ROOT, "www.example.lab.", DNS_TYPE_A);
+	assert_true(rp_same_addr(&again.server, &sb.server));
+	char text[WIRE_NAME_TEXT_MAX];
+	wire_name_to_text(again.qname, text, sizeof(text));
+	assert_string_equal(text, "www.example.lab.");
+	replay_release(w, b);
+}
+
 static void test_qname_minimisation_reveals_one_label_per_step(void **state)
 {
 	struct replay *w = world(state);
@@ -1436,6 +1485,8 @@ int main(void)
 		T(test_request_timeout_during_a_name_server_lookup_is_servfail),
 		T(test_more_queries_than_max_queries_is_servfail),
 		T(test_retry_over_tcp_counts_against_max_queries),
+		T(test_a_shared_response_serves_a_second_request),
+		T(test_an_abandoned_shared_query_is_asked_again_in_plain_case),
 		T(test_qname_minimisation_reveals_one_label_per_step),
 		T(test_without_qname_minimisation_the_root_is_asked_the_full_name),
 		T(test_nxdomain_for_a_minimised_name_makes_the_engine_ask_the_full_name),
