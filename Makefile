@@ -20,7 +20,8 @@ CC ?= cc
 PYTHON ?= /usr/bin/python3
 
 DEB_PACKAGES = libuv1-dev libldns-dev libssl-dev libyaml-dev pkg-config libcmocka-dev \
-	python3-pytest python3-dnspython bind9-dnsutils nsd unbound ldnsutils dnsperf clang libclang-rt-14-dev
+	python3-pytest python3-dnspython bind9-dnsutils nsd unbound libfaketime ldnsutils \
+	dnsperf clang libclang-rt-14-dev
 
 PKGS = libuv ldns yaml-0.1 openssl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
