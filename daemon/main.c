@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "config.h"
 #include "log.h"
@@ -119,10 +120,30 @@ static void on_reload_signal(uv_signal_t *s, int signum)
 		 current->n_builtins);
 }
 
+/* Every upstream query holds a socket while it waits, every TCP client one more: raise the
+ * soft file limit to the hard one, and say so when even that is short of the config's own
+ * limits (the daemon then answers SERVFAIL "too many open files" instead of failing). */
+static void raise_file_limit(const struct cairn_config *cfg)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	rlim_t need = (rlim_t)cfg->max_in_flight + cfg->max_tcp_clients + 64;
+	if (cfg->recursion && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
+		log_warning("open files are limited to %llu: fewer than recursion.max-in-flight + "
+			    "server.max-tcp-clients + 64 = %llu; raise the limit (LimitNOFILE=) or "
+			    "lower those", (unsigned long long)rl.rlim_cur, (unsigned long long)need);
+}
+
 static int run(void)
 {
 	int rc = 0;
 	signal(SIGPIPE, SIG_IGN);
+	raise_file_limit(current);
 	if (uv_loop_init(&worker.loop) < 0) {
 		log_error("cannot create the event loop");
 		return 1;
