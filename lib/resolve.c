@@ -234,7 +234,7 @@ static enum resolve_verdict consume(struct resolve_req *q, const struct netaddr 
 		/* RFC 6891 §7: a server that does not know EDNS; retry it without. */
 		r->stats.edns_fallbacks++;
 		if (si)
-			si->no_edns = true;
+			si->no_edns_until_ms = resolve_now_ms(q) + SRV_NO_EDNS_MS;
 		q->resend = true;
 		q->transport = RESOLVE_UDP;
 		f->state = FS_WAIT;

@@ -220,7 +220,7 @@ static void build_query(struct resolve_req *q, struct frame *f, const struct srv
 	q->sent_0x20 = q->opts.use_0x20 && !plain;
 	if (q->sent_0x20)
 		randomise_case(q, q->sent_name);
-	q->sent_edns = !si->no_edns;
+	q->sent_edns = si->no_edns_until_ms <= resolve_now_ms(q);
 	wire_builder_init(&b, q->pkt, sizeof(q->pkt));
 	wire_builder_header(&b, q->id, 0, 0); /* RD=0: we iterate (RFC 1034 §5.3.3) */
 	wire_builder_question(&b, q->sent_name, f->ask_type, DNS_CLASS_IN);

@@ -2,7 +2,7 @@
  * servers — what the resolver remembers about each upstream server address (BIND's address
  * database, Unbound's infra cache): smoothed round-trip time and its variance (RFC 6298
  * maths), consecutive timeouts and failures with an exponential hold-down, and the quirks
- * learnt (does not speak EDNS). (Not echoing 0x20 case is not remembered here: one forged
+ * learnt (does not speak EDNS, for a while). (Not echoing 0x20 case is not remembered here: one forged
  * packet with the right ID would otherwise switch 0x20 off for a server for good.)
  *
  * The iterator asks it for a retransmission timeout and for the best of a set of addresses.
@@ -27,6 +27,9 @@
 #define SRV_BAND_MS 400          /* servers this close to the best are picked at random */
 #define SRV_HOLD_BASE_MS 1000
 #define SRV_HOLD_MAX_MS 120000
+#define SRV_NO_EDNS_MS 900000    /* how long "does not speak EDNS" is believed (15 min, like
+				  * Unbound's infra-host-ttl): one forged reply must not turn EDNS
+				  * off for good */
 
 struct srv_info {
 	struct srv_info *hnext, *lru_prev, *lru_next;
@@ -38,7 +41,8 @@ struct srv_info {
 	uint8_t timeouts;        /* consecutive timeouts */
 	uint8_t failures;        /* consecutive SERVFAIL/REFUSED/lame/garbage answers */
 	uint64_t held_until_ms;  /* avoided until then */
-	bool no_edns;            /* answered FORMERR/NOTIMP to a query with OPT */
+	uint64_t no_edns_until_ms; /* answered FORMERR/NOTIMP without OPT to a query with one:
+				    * asked without EDNS until then (SRV_NO_EDNS_MS) */
 };
 
 /* Why a server failed, for the hold-down and the counters. */

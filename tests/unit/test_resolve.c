@@ -970,6 +970,12 @@ static void test_server_without_edns_is_asked_again_without_opt(void **state)
 	reply_send(w, q, &s, &p, 10);
 	assert_int_equal(expect_done(q)->rcode, DNS_RCODE_NOERROR);
 	replay_release(w, q);
+
+	/* Remembered for a while, not for good: one forged reply must not turn EDNS off. */
+	const struct srv_info *si = servers_peek(w->r.servers, &first.server);
+	assert_non_null(si);
+	assert_true(si->no_edns_until_ms > w->mono);
+	assert_true(si->no_edns_until_ms <= w->mono + SRV_NO_EDNS_MS);
 }
 
 static void test_upward_referral_is_lame_and_the_other_server_is_asked(void **state)
