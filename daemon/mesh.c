@@ -190,6 +190,10 @@ static int exchange_join(struct mesh_entry *e, const struct resolve_query *rq, c
 	}
 	uint32_t h = exchange_hash(&rq->server, rq->transport, qname, qtype);
 	struct exchange *x = exchange_find(m, rq, qname, qtype, h);
+	/* Waiting longer than this request would wait for its own query could carry it past its
+	 * request-timeout: then it sends its own. */
+	if (x && upstream_due_in(x->uq) > rq->timeout_ms)
+		x = NULL;
 	if (x) {
 		m->c.shared++;
 	} else {

@@ -39,6 +39,11 @@ static void on_closed(uv_handle_t *h)
 	}
 }
 
+uint64_t upstream_due_in(const struct upstream_q *u)
+{
+	return uv_timer_get_due_in(&u->timer);
+}
+
 void upstream_cancel(struct upstream_q *u)
 {
 	if (!u || !u->owner)

@@ -35,6 +35,9 @@ struct upstream_q *upstream_send(uv_loop_t *loop, const struct resolve_query *rq
 				 const struct netaddr *source, upstream_cb cb, void *owner,
 				 char *err, size_t errlen);
 
+/* Milliseconds before this query times out. */
+uint64_t upstream_due_in(const struct upstream_q *u);
+
 /* No more callbacks; the sockets close and the memory goes with them. */
 void upstream_cancel(struct upstream_q *u);
 
