@@ -269,8 +269,10 @@ static void mesh_drive(struct mesh_entry *e)
 		char err[128];
 		if (exchange_join(e, &rq, err, sizeof(err)) == 0)
 			return;
+		/* A local failure (no socket, no memory): the request moves on, the server is not
+		 * blamed for it. */
 		e->m->c.send_errors++;
-		resolve_neterror(e->req, err);
+		resolve_neterror_shared(e->req, err);
 	}
 }
 
@@ -291,10 +293,11 @@ static void on_upstream(void *owner, enum upstream_event ev, const struct netadd
 	exchange_unlink(x);
 	upstream_cancel(x->uq);
 	struct mesh_entry *e = x->first;
+	for (struct mesh_entry *k = e; k; k = k->ex_next)
+		k->ex = NULL; /* none may point at the exchange once it is freed */
 	free(x);
 	while (e) {
 		struct mesh_entry *next = e->ex_next;
-		e->ex = NULL;
 		e->ex_next = NULL;
 		if (ev == UPSTREAM_TIMEOUT) {
 			if (e == sender)
@@ -349,6 +352,9 @@ static void reply_servfail(struct mesh *m, const struct wire_query *q, const str
 	worker_respond_ctx(w, &ctx);
 	size_t len = respond_servfail(&ctx, rt->transport, q, ede, text, w->answer,
 				      DNS_MAX_MESSAGE, &w->stats);
+	/* worker_reply releases what worker_hold took (a TCP connection's count of answers to
+	 * come), so an answer given at once takes it first. */
+	worker_hold(w, rt);
 	worker_reply(w, rt, w->answer, len);
 }
 

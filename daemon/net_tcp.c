@@ -132,8 +132,9 @@ static void drain(struct tcp_conn *c)
 {
 	if (c->state == TCP_CLOSED || c->state == TCP_DRAINING || c->state == TCP_LINGER)
 		return;
+	/* What is buffered is dropped by on_alloc at the next read, not here: drain() can run
+	 * inside process_messages (an answer from the cache whose write failed). */
 	c->state = TCP_DRAINING;
-	c->rlen = 0;
 	if (c->eof)
 		uv_read_stop((uv_stream_t *)&c->handle);
 	else
@@ -260,6 +261,10 @@ static int process_messages(struct tcp_conn *c)
 		size_t n = worker_answer(w, (struct sockaddr *)&peer, c->rbuf + off + 2, mlen,
 					 w->answer, DNS_MAX_MESSAGE, &rt);
 		off += 2 + mlen;
+		if (c->state != TCP_READING) {
+			rc = -1; /* an answer given at once could not be written */
+			break;
+		}
 		/* Only a whole message counts as activity: a client that trickles a byte now
 		 * and then cannot hold a connection forever. */
 		uv_timer_again(&c->timer);
@@ -364,10 +369,8 @@ void tcp_conn_resolved(struct tcp_conn *c, const uint8_t *data, size_t len)
 		conn_free_if_unused(c);
 		return;
 	}
-	if (data && len && c->state != TCP_LINGER && send_answer(c, data, len) < 0) {
+	if (data && len && c->state != TCP_LINGER && send_answer(c, data, len) < 0)
 		drain(c);
-		return;
-	}
 	if (c->state == TCP_DRAINING || (c->eof && c->state != TCP_LINGER))
 		finish_if_written(c);
 }

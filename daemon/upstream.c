@@ -144,11 +144,21 @@ static void tcp_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	u->rlen += (size_t)nread;
-	/* RFC 7766 §8: two-byte length, then the message. */
-	if (u->rlen >= 2) {
-		size_t mlen = wire_read_u16(u->rbuf);
-		if (u->rlen >= 2 + mlen)
-			report(u, UPSTREAM_PACKET, u->rbuf + 2, mlen, NULL);
+	/* RFC 7766 §8: two-byte length, then the message; every whole message in turn, since
+	 * the owner may ignore one (wrong ID) and wait for the next. */
+	size_t off = 0;
+	while (u->owner && u->rlen - off >= 2) {
+		size_t mlen = wire_read_u16(u->rbuf + off);
+		if (u->rlen - off < 2 + mlen)
+			break;
+		const uint8_t *msg = u->rbuf + off + 2;
+		off += 2 + mlen;
+		if (mlen) /* an empty frame is nothing to judge */
+			report(u, UPSTREAM_PACKET, msg, mlen, NULL);
+	}
+	if (off && u->owner) {
+		memmove(u->rbuf, u->rbuf + off, u->rlen - off);
+		u->rlen -= off;
 	}
 }
 

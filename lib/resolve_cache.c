@@ -108,6 +108,8 @@ void resolve_st_init(struct resolve_req *q, struct frame *f)
 	int64_t now = resolve_now_wall(q);
 	for (;;) {
 		const struct cache_entry *e = rrcache_get(c, f->sname, f->qtype, now);
+		if (e && e->kind == CACHE_POSITIVE && e->rank < CACHE_RANK_NONAUTH)
+			e = NULL; /* RFC 2181 §5.4.1: glue and a referral's NS are no answer */
 		if (e) {
 			f->rcode = DNS_RCODE_NOERROR;
 			struct iter_rrset s;
@@ -131,7 +133,7 @@ void resolve_st_init(struct resolve_req *q, struct frame *f)
 		if (f->qtype == DNS_TYPE_CNAME)
 			break;
 		e = rrcache_get(c, f->sname, DNS_TYPE_CNAME, now);
-		if (!e || e->kind != CACHE_POSITIVE)
+		if (!e || e->kind != CACHE_POSITIVE || e->rank < CACHE_RANK_NONAUTH)
 			break;
 		struct iter_rrset s;
 		uint8_t t[WIRE_NAME_MAX];

@@ -53,8 +53,9 @@ static void negative(struct resolve_req *q, struct frame *f, const struct wire_m
 		rrcache_put_negative(q->r->cache, name,
 				     rcode == DNS_RCODE_NXDOMAIN ? CACHE_TYPE_NXDOMAIN : f->qtype,
 				     s.owner, s.ttl, rd, rdlen, resolve_now_wall(q));
-	/* RFC 2308 §5: the SOA goes to the client with the negative TTL. */
-	s.ttl = rd ? rrcache_soa_negative_ttl(s.ttl, rd, rdlen) : s.ttl;
+	/* RFC 2308 §5: the SOA goes to the client with the negative TTL, capped as in the cache. */
+	s.ttl = rrcache_clamp_negative_ttl(q->r->cache,
+					   rd ? rrcache_soa_negative_ttl(s.ttl, rd, rdlen) : s.ttl);
 	resolve_frame_set_soa(f, &s);
 }
 
@@ -72,6 +73,36 @@ static bool dname_substitute(const uint8_t *name, const uint8_t *owner, const ui
 	return true;
 }
 
+/* The next link of the answer, with the TTL the cache would give it. */
+static void append_answer(struct resolve_req *q, struct frame *f, struct iter_rrset *s)
+{
+	s->ttl = rrcache_clamp_ttl(q->r->cache, s->ttl);
+	resolve_frame_append(f, s);
+}
+
+/* ANY (RFC 8482 allows a subset): every RRset the answer holds at name. */
+static bool answer_any(struct resolve_req *q, struct frame *f, const struct wire_msg *m,
+		       const uint8_t *name, enum cache_rank rank)
+{
+	bool found = false;
+	for (size_t i = 0; i < m->n_rr; i++) {
+		const struct wire_rr *rr = &m->rr[i];
+		if (rr->section != WIRE_ANSWER || !wire_name_equal(rr->owner, name))
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = m->rr[k].section == WIRE_ANSWER && m->rr[k].type == rr->type &&
+			       wire_name_equal(m->rr[k].owner, name);
+		struct iter_rrset s;
+		if (seen || iter_gather(m, WIRE_ANSWER, name, rr->type, &s) <= 0)
+			continue;
+		cache_rrset(q, &s, rank);
+		append_answer(q, f, &s);
+		found = true;
+	}
+	return found;
+}
+
 /* Follow the answer section from sname: data, CNAME and DNAME links within the zone. */
 static void on_answer(struct resolve_req *q, struct frame *f, const struct wire_msg *m)
 {
@@ -83,11 +114,16 @@ static void on_answer(struct resolve_req *q, struct frame *f, const struct wire_
 		if (!wire_name_is_subdomain(cur, f->dp.zone))
 			break;
 		struct iter_rrset s;
+		if (f->qtype == DNS_TYPE_ANY && answer_any(q, f, m, cur, rank)) {
+			f->rcode = DNS_RCODE_NOERROR;
+			f->state = FS_DONE;
+			return;
+		}
 		if (iter_gather(m, WIRE_ANSWER, cur, f->qtype, &s) > 0) {
 			cache_rrset(q, &s, rank);
 			if (f->qtype == DNS_TYPE_NS)
 				cache_ns_addresses(q, m, &s, f->dp.zone);
-			resolve_frame_append(f, &s);
+			append_answer(q, f, &s);
 			f->rcode = DNS_RCODE_NOERROR;
 			f->state = FS_DONE;
 			return;
@@ -105,13 +141,13 @@ static void on_answer(struct resolve_req *q, struct frame *f, const struct wire_
 			size_t tl = wire_name_len(target);
 			if (iter_gather(m, WIRE_ANSWER, d->owner, DNS_TYPE_DNAME, &ds) > 0) {
 				cache_rrset(q, &ds, rank);
-				resolve_frame_append(f, &ds);
+				append_answer(q, f, &ds);
 			}
 			wire_write_u16(packed, (uint16_t)tl);
 			memcpy(packed + 2, target, tl);
 			if (iter_rrset_make(&cs, cur, DNS_TYPE_CNAME, d->ttl, 1, packed,
 					    (uint32_t)(2 + tl)) == 0)
-				resolve_frame_append(f, &cs);
+				append_answer(q, f, &cs);
 			if (!resolve_chain_follow(q, f, target))
 				return;
 			memcpy(cur, target, tl);
@@ -125,7 +161,7 @@ static void on_answer(struct resolve_req *q, struct frame *f, const struct wire_
 				break;
 			}
 			cache_rrset(q, &s, rank);
-			resolve_frame_append(f, &s);
+			append_answer(q, f, &s);
 			if (!resolve_chain_follow(q, f, target))
 				return;
 			memcpy(cur, target, wire_name_len(target));

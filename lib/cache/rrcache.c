@@ -17,14 +17,15 @@ struct rrcache {
 	struct rrcache_stats st;
 };
 
-static uint32_t key_hash(const uint8_t *owner, uint16_t type)
+static uint32_t key_hash(const uint8_t *owner, uint32_t type)
 {
 	/* FNV-1a over the canonical name and the type. */
 	uint32_t h = 2166136261u;
 	size_t n = wire_name_len(owner);
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ owner[i]) * 16777619u;
-	h = (h ^ (type >> 8)) * 16777619u;
+	h = (h ^ (type >> 16)) * 16777619u;
+	h = (h ^ ((type >> 8) & 0xff)) * 16777619u;
 	h = (h ^ (type & 0xff)) * 16777619u;
 	return h;
 }
@@ -59,7 +60,7 @@ static void lru_push_front(struct rrcache *c, struct cache_entry *e)
 	c->lru.lru_next = e;
 }
 
-static struct cache_entry **find_slot(struct rrcache *c, const uint8_t *owner, uint16_t type,
+static struct cache_entry **find_slot(struct rrcache *c, const uint8_t *owner, uint32_t type,
 				      uint32_t h)
 {
 	struct cache_entry **p = &c->buckets[h & (c->nbuckets - 1)];
@@ -79,7 +80,7 @@ static void remove_entry(struct rrcache *c, struct cache_entry **slot)
 	free(e);
 }
 
-static void remove_key(struct rrcache *c, const uint8_t *owner, uint16_t type)
+static void remove_key(struct rrcache *c, const uint8_t *owner, uint32_t type)
 {
 	struct cache_entry **slot = find_slot(c, owner, type, key_hash(owner, type));
 	if (*slot)
@@ -133,14 +134,19 @@ static void insert(struct rrcache *c, struct cache_entry *e)
 }
 
 /* May a new entry of this rank replace the one stored now? */
-static bool may_replace(struct rrcache *c, const uint8_t *owner, uint16_t type, uint32_t h,
+static bool may_replace(struct rrcache *c, const uint8_t *owner, uint32_t type, uint32_t h,
 			uint8_t rank, int64_t now)
 {
 	struct cache_entry *old = *find_slot(c, owner, type, h);
 	return !old || old->expires <= now || rank >= old->rank;
 }
 
-static uint32_t clamp_ttl(const struct rrcache *c, uint32_t ttl)
+uint32_t rrcache_clamp_negative_ttl(const struct rrcache *c, uint32_t ttl)
+{
+	return ttl > c->lim.neg_max_ttl ? c->lim.neg_max_ttl : ttl;
+}
+
+uint32_t rrcache_clamp_ttl(const struct rrcache *c, uint32_t ttl)
 {
 	if (ttl > c->lim.max_ttl)
 		ttl = c->lim.max_ttl;
@@ -149,7 +155,7 @@ static uint32_t clamp_ttl(const struct rrcache *c, uint32_t ttl)
 	return ttl;
 }
 
-int rrcache_put_rrset(struct rrcache *c, const uint8_t *owner, uint16_t type, uint32_t ttl,
+int rrcache_put_rrset(struct rrcache *c, const uint8_t *owner, uint32_t type, uint32_t ttl,
 		      enum cache_rank rank, uint32_t count, const uint8_t *rdata, uint32_t size,
 		      int64_t now)
 {
@@ -168,7 +174,7 @@ int rrcache_put_rrset(struct rrcache *c, const uint8_t *owner, uint16_t type, ui
 	e->type = type;
 	e->kind = CACHE_POSITIVE;
 	e->rank = (uint8_t)rank;
-	e->expires = now + clamp_ttl(c, ttl);
+	e->expires = now + rrcache_clamp_ttl(c, ttl);
 	e->count = count;
 	e->size = size;
 	e->owner = p;
@@ -188,16 +194,15 @@ uint32_t rrcache_soa_negative_ttl(uint32_t soa_ttl, const uint8_t *soa_rdata, ui
 	return soa_ttl < minimum ? soa_ttl : minimum;
 }
 
-int rrcache_put_negative(struct rrcache *c, const uint8_t *owner, uint16_t type,
+int rrcache_put_negative(struct rrcache *c, const uint8_t *owner, uint32_t type,
 			 const uint8_t *soa_owner, uint32_t soa_ttl, const uint8_t *soa_rdata,
 			 uint16_t soa_rdlen, int64_t now)
 {
 	uint32_t h = key_hash(owner, type);
 	if (!may_replace(c, owner, type, h, CACHE_RANK_ANSWER, now))
 		return 1;
-	uint32_t ttl = rrcache_soa_negative_ttl(soa_ttl, soa_rdata, soa_rdlen);
-	if (ttl > c->lim.neg_max_ttl)
-		ttl = c->lim.neg_max_ttl;
+	uint32_t ttl = rrcache_clamp_negative_ttl(
+		c, rrcache_soa_negative_ttl(soa_ttl, soa_rdata, soa_rdlen));
 	size_t olen = wire_name_len(owner), slen = wire_name_len(soa_owner);
 	struct cache_entry *e = malloc(sizeof(*e) + olen + slen + soa_rdlen);
 	if (!e)
@@ -222,7 +227,7 @@ int rrcache_put_negative(struct rrcache *c, const uint8_t *owner, uint16_t type,
 	return 0;
 }
 
-const struct cache_entry *rrcache_get(struct rrcache *c, const uint8_t *owner, uint16_t type,
+const struct cache_entry *rrcache_get(struct rrcache *c, const uint8_t *owner, uint32_t type,
 				      int64_t now)
 {
 	struct cache_entry **slot = find_slot(c, owner, type, key_hash(owner, type));

@@ -18,7 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CACHE_TYPE_NXDOMAIN 0 /* type 0 is reserved (RFC 6895), so it can key NXDOMAIN */
+/* The key of an NXDOMAIN entry: outside the 16-bit type space, so that no question (not even
+ * one for the reserved type 0) can read or write it as a type. */
+#define CACHE_TYPE_NXDOMAIN 0x10000u
 
 /* RFC 2181 §5.4.1 trust ranking, lowest first. */
 enum cache_rank {
@@ -37,7 +39,7 @@ struct cache_entry {
 	struct cache_entry *hnext;          /* hash chain */
 	struct cache_entry *lru_prev, *lru_next;
 	uint32_t hash;
-	uint16_t type;                      /* RR type, or CACHE_TYPE_NXDOMAIN */
+	uint32_t type;                      /* RR type, or CACHE_TYPE_NXDOMAIN */
 	uint8_t kind;                       /* enum cache_kind */
 	uint8_t rank;                       /* enum cache_rank */
 	int64_t expires;                    /* wall-clock second at which it dies */
@@ -71,19 +73,19 @@ void rrcache_free(struct rrcache *c);
 /* Store an RRset (owner canonical). Replaces an entry of lower or equal rank, or an expired
  * one; a positive RRset also ends a cached NXDOMAIN of its owner. Returns 0, 1 when a
  * better-ranked entry was kept, -1 when out of memory. */
-int rrcache_put_rrset(struct rrcache *c, const uint8_t *owner, uint16_t type, uint32_t ttl,
+int rrcache_put_rrset(struct rrcache *c, const uint8_t *owner, uint32_t type, uint32_t ttl,
 		      enum cache_rank rank, uint32_t count, const uint8_t *rdata, uint32_t size,
 		      int64_t now);
 
 /* Store NODATA for (owner, type), or NXDOMAIN for owner when type is CACHE_TYPE_NXDOMAIN,
  * with the SOA that came with it. RFC 2308 §5: the TTL is min(SOA TTL, SOA MINIMUM),
  * then capped by neg_max_ttl. */
-int rrcache_put_negative(struct rrcache *c, const uint8_t *owner, uint16_t type,
+int rrcache_put_negative(struct rrcache *c, const uint8_t *owner, uint32_t type,
 			 const uint8_t *soa_owner, uint32_t soa_ttl, const uint8_t *soa_rdata,
 			 uint16_t soa_rdlen, int64_t now);
 
 /* The live entry for (owner, type) — an RRset or a NODATA — or NULL. */
-const struct cache_entry *rrcache_get(struct rrcache *c, const uint8_t *owner, uint16_t type,
+const struct cache_entry *rrcache_get(struct rrcache *c, const uint8_t *owner, uint32_t type,
 				      int64_t now);
 
 /* Seconds an entry has left (0 once expired). */
@@ -94,6 +96,10 @@ bool rrcache_next_rdata(const struct cache_entry *e, uint32_t *off, const uint8_
 			uint16_t *rdlen);
 
 void rrcache_get_stats(const struct rrcache *c, struct rrcache_stats *out);
+
+/* The TTL caps of the cache, for answers handed out before (or without) being cached. */
+uint32_t rrcache_clamp_ttl(const struct rrcache *c, uint32_t ttl);
+uint32_t rrcache_clamp_negative_ttl(const struct rrcache *c, uint32_t ttl);
 
 /* RFC 2308 §5: min(SOA TTL, SOA MINIMUM) for an SOA's data. */
 uint32_t rrcache_soa_negative_ttl(uint32_t soa_ttl, const uint8_t *soa_rdata, uint16_t rdlen);

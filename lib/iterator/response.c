@@ -14,7 +14,7 @@ static bool has_answer_for(const struct wire_msg *m, const uint8_t *zone, const 
 		if (rr->section != WIRE_ANSWER || rr->rclass != DNS_CLASS_IN)
 			continue;
 		if (wire_name_equal(rr->owner, ask) &&
-		    (rr->type == qtype || rr->type == DNS_TYPE_CNAME))
+		    (rr->type == qtype || rr->type == DNS_TYPE_CNAME || qtype == DNS_TYPE_ANY))
 			return true;
 	}
 	return iter_find_dname(m, zone, ask) != NULL;
@@ -23,15 +23,18 @@ static bool has_answer_for(const struct wire_msg *m, const uint8_t *zone, const 
 /* The NS owner of a referral: strictly below the zone asked, at or above the name asked
  * (RFC 1034 §5.3.3 step 4b). NULL when the authority section holds no such NS. */
 static const uint8_t *referral_cut(const struct wire_msg *m, const uint8_t *zone,
-				   const uint8_t *ask, bool *upward)
+				   const uint8_t *ask, uint16_t qtype, bool *upward)
 {
 	*upward = false;
 	for (size_t i = 0; i < m->n_rr; i++) {
 		const struct wire_rr *rr = &m->rr[i];
 		if (rr->section != WIRE_AUTHORITY || rr->type != DNS_TYPE_NS)
 			continue;
+		/* RFC 4035 §3.1.4.1: DS is answered above the cut, so a "referral" to the zone
+		 * whose DS was asked leads nowhere. */
+		bool ds_at_cut = qtype == DNS_TYPE_DS && wire_name_equal(rr->owner, ask);
 		if (wire_name_is_subdomain(rr->owner, zone) && !wire_name_equal(rr->owner, zone) &&
-		    wire_name_is_subdomain(ask, rr->owner))
+		    wire_name_is_subdomain(ask, rr->owner) && !ds_at_cut)
 			return rr->owner;
 		*upward = true; /* NS for the zone itself or above: a lame server's referral */
 	}
@@ -71,7 +74,7 @@ enum iter_resp iter_classify(const struct wire_msg *m, const uint8_t *zone, cons
 	}
 	if (has_answer_for(m, zone, ask, qtype))
 		return IR_ANSWER;
-	const uint8_t *c = referral_cut(m, zone, ask, &upward);
+	const uint8_t *c = referral_cut(m, zone, ask, qtype, &upward);
 	if (c && !aa) {
 		*cut = c;
 		return IR_REFERRAL;

@@ -1369,6 +1369,46 @@ static void test_an_abandoned_shared_query_is_asked_again_in_plain_case(void **s
 	replay_release(w, b);
 }
 
+/* RFC 8482 leaves ANY answers to the server; whatever RRsets it gives at the name are the
+ * answer (they used to be taken for NODATA: an empty NOERROR). */
+static void test_any_answer_carries_every_rrset_the_server_gave(void **state)
+{
+	struct replay *w = world(state);
+	struct resolve_req *q = replay_request(w, "www.example.lab.", DNS_TYPE_ANY);
+	struct sent s;
+	walk_to_example(w, q, &s, "www.example.lab.", DNS_TYPE_ANY);
+	struct reply p;
+	reply_start(&p, &s, DNS_FLAG_AA, DNS_RCODE_NOERROR);
+	reply_a(&p, WIRE_ANSWER, "www.example.lab.", 300, "127.0.0.80");
+	reply_name_rr(&p, WIRE_ANSWER, "www.example.lab.", DNS_TYPE_NS, 300, "ns1.example.lab.");
+	reply_a(&p, WIRE_ANSWER, "www.example.lab.", 300, "127.0.0.81");
+	reply_opt(&p);
+	reply_send(w, q, &s, &p, 10);
+	const struct resolve_result *r = expect_done(q);
+	assert_int_equal(r->rcode, DNS_RCODE_NOERROR);
+	assert_int_equal(r->n_answer, 2);
+	assert_rrset(&r->answer[0], "www.example.lab.", DNS_TYPE_A, 2);
+	assert_rrset(&r->answer[1], "www.example.lab.", DNS_TYPE_NS, 1);
+	replay_release(w, q);
+}
+
+/* RFC 4035 §3.1.4.1: the DS of example.lab. lives in lab.; a lab. server that "refers" the
+ * question to example.lab. itself is lame, and the other lab. server is asked. */
+static void test_ds_referral_to_the_zone_asked_about_is_lame(void **state)
+{
+	struct replay *w = world(state);
+	struct resolve_req *q = replay_request(w, "example.lab.", DNS_TYPE_DS);
+	struct sent s;
+	expect_query(q, &s, ROOT, "example.lab.", DNS_TYPE_DS);
+	root_refers_to_lab(w, q, &s);
+	expect_query(q, &s, LAB, "example.lab.", DNS_TYPE_DS);
+	struct netaddr first = s.server;
+	lab_refers_to_example(w, q, &s);
+	expect_query(q, &s, LAB, "example.lab.", DNS_TYPE_DS);
+	assert_false(rp_same_addr(&s.server, &first));
+	replay_release(w, q);
+}
+
 static void test_qname_minimisation_reveals_one_label_per_step(void **state)
 {
 	struct replay *w = world(state);
@@ -1493,6 +1533,8 @@ int main(void)
 		T(test_retry_over_tcp_counts_against_max_queries),
 		T(test_a_shared_response_serves_a_second_request),
 		T(test_an_abandoned_shared_query_is_asked_again_in_plain_case),
+		T(test_any_answer_carries_every_rrset_the_server_gave),
+		T(test_ds_referral_to_the_zone_asked_about_is_lame),
 		T(test_qname_minimisation_reveals_one_label_per_step),
 		T(test_without_qname_minimisation_the_root_is_asked_the_full_name),
 		T(test_nxdomain_for_a_minimised_name_makes_the_engine_ask_the_full_name),

@@ -56,7 +56,7 @@ static int put_a(struct rrcache *c, const char *owner, uint32_t ttl, enum cache_
 	return rrcache_put_rrset(c, n, DNS_TYPE_A, ttl, rank, 1, p.b, sizeof(p.b), now);
 }
 
-static const struct cache_entry *get(struct rrcache *c, const char *owner, uint16_t type,
+static const struct cache_entry *get(struct rrcache *c, const char *owner, uint32_t type,
 				     int64_t now)
 {
 	uint8_t n[WIRE_NAME_MAX];
