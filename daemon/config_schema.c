@@ -180,8 +180,8 @@ static const struct conf_option recursion_options[] = {
 		  "or a list of {name, address}",
 	  .example = "#   root-hints: [{name: a.root.lab, address: 127.53.0.1}]\n" },
 	{ .key = "prime-root", .type = CT_BOOL, .def = "true", .offset = FIELD(prime_root),
-	  .help = "ask the root for its NS set at start (RFC 8109); the only query cairnd "
-		  "sends that no client asked for" },
+	  .help = "ask the root for its NS set at start and when it has expired (RFC 8109); "
+		  "the only query cairnd sends that no client asked for" },
 	{ .key = "qname-minimisation", .type = CT_BOOL, .def = "true",
 	  .offset = FIELD(qname_minimisation),
 	  .help = "show each server only the labels it needs (RFC 9156), relaxed: the full "

@@ -257,21 +257,41 @@ static void entry_finish(struct mesh_entry *e, const struct resolve_result *res)
 	free(e);
 }
 
+/* RFC 8109 §3: when the root NS set is gone from the cache (expired, evicted), requests start
+ * from the hints again; prime again then, once at a time. */
+static void prime_if_needed(struct mesh *m, uint64_t fallbacks_before)
+{
+	const struct cairn_config *cfg = m->w->cfg;
+	if (fallbacks_before != UINT64_MAX &&
+	    m->w->resolver.stats.hint_fallbacks != fallbacks_before && cfg->recursion &&
+	    cfg->prime_root && !m->w->stopping)
+		mesh_prime(m);
+}
+
 /* Run the request until it waits for a server or is done. */
 static void mesh_drive(struct mesh_entry *e)
 {
+	struct mesh *m = e->m;
+	/* The priming query itself starts from the hints: that must not prime again, or a dead
+	 * root would be asked forever. */
+	uint64_t fallbacks = e->qtype == DNS_TYPE_NS && e->qname[0] == 0
+				     ? UINT64_MAX
+				     : m->w->resolver.stats.hint_fallbacks;
 	for (;;) {
 		struct resolve_query rq;
 		if (resolve_produce(e->req, &rq) == RESOLVE_DONE) {
 			entry_finish(e, resolve_result(e->req));
+			prime_if_needed(m, fallbacks);
 			return;
 		}
 		char err[128];
-		if (exchange_join(e, &rq, err, sizeof(err)) == 0)
+		if (exchange_join(e, &rq, err, sizeof(err)) == 0) {
+			prime_if_needed(m, fallbacks);
 			return;
+		}
 		/* A local failure (no socket, no memory): the request moves on, the server is not
 		 * blamed for it. */
-		e->m->c.send_errors++;
+		m->c.send_errors++;
 		resolve_neterror_shared(e->req, err);
 	}
 }

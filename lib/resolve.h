@@ -62,6 +62,8 @@ struct resolve_stats {
 	uint64_t edns_fallbacks;  /* servers found not to speak EDNS */
 	uint64_t glue_dropped;    /* out-of-bailiwick glue ignored */
 	uint64_t servfail;        /* requests that ended in SERVFAIL */
+	uint64_t hint_fallbacks;  /* delegation points taken from the root hints: no root NS set
+				   * in the cache (RFC 8109: time to prime again) */
 };
 
 /* Shared by the requests of one worker. The daemon owns every pointer. */

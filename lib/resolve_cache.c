@@ -90,6 +90,7 @@ void resolve_find_dp(struct resolve_req *q, struct frame *f, const uint8_t *star
 	static const uint8_t root[1] = { 0 };
 	deleg_init(&f->dp, root, root);
 	f->dp.from_hints = true;
+	q->r->stats.hint_fallbacks++;
 	const struct root_hints *h = q->r->hints;
 	for (size_t i = 0; h && i < h->count; i++) {
 		int k = deleg_add_ns(&f->dp, h->hint[i].name);
