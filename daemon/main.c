@@ -79,11 +79,19 @@ static void on_stop_timeout(uv_timer_t *t)
 static void on_stop_signal(uv_signal_t *s, int signum)
 {
 	(void)s;
-	if (worker.stopping)
+	const char *name = signum == SIGINT ? "SIGINT" : "SIGTERM";
+	if (worker.stopping) {
+		/* A second stop signal (Ctrl-C on a terminal reaches cairnd and whatever started
+		 * it, which may send its own SIGTERM): stop waiting for unsent answers. */
+		log_info("%s again: closing what is left now", name);
+		worker_force_close(&worker);
 		return;
-	log_info("%s: stopping", signum == SIGINT ? "SIGINT" : "SIGTERM");
-	uv_close((uv_handle_t *)&sig_term, NULL);
-	uv_close((uv_handle_t *)&sig_int, NULL);
+	}
+	log_info("%s: stopping", name);
+	/* The stop signals stay handled (a second one must not kill the process with the
+	 * default action), but no longer keep the loop alive. */
+	uv_unref((uv_handle_t *)&sig_term);
+	uv_unref((uv_handle_t *)&sig_int);
 	uv_close((uv_handle_t *)&sig_hup, NULL);
 	worker_stop(&worker);
 	uv_timer_start(&stop_timer, on_stop_timeout, STOP_GRACE_MS, 0);
@@ -165,8 +173,11 @@ static int run(void)
 			 current->n_zones, current->n_builtins);
 	}
 	uv_run(&worker.loop, UV_RUN_DEFAULT);
-	if (!uv_is_closing((uv_handle_t *)&stop_timer))
-		uv_close((uv_handle_t *)&stop_timer, NULL);
+	uv_handle_t *left[] = { (uv_handle_t *)&stop_timer, (uv_handle_t *)&sig_term,
+				(uv_handle_t *)&sig_int, (uv_handle_t *)&sig_hup };
+	for (size_t i = 0; i < sizeof(left) / sizeof(left[0]); i++)
+		if (!uv_is_closing(left[i]))
+			uv_close(left[i], NULL);
 	uv_run(&worker.loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&worker.loop) != 0)
 		log_warning("event loop closed with handles still open");

@@ -234,3 +234,21 @@ def test_dropped_packets_are_counted(cairnd):
     m = re.search(r"\bdropped=(\d+)", d.log())
     assert m, "no dropped=N counter in the shutdown log:\n" + d.log()[-2000:]
     assert int(m.group(1)) == len(packets), m.group(0)
+
+
+def test_second_stop_signal_closes_at_once_and_still_exits_0(cairnd):
+    """Ctrl-C reaches cairnd and whatever started it, which may add a SIGTERM: the second
+    signal must not kill cairnd by default action, only cut the stop short."""
+    d = cairnd()
+    client = d.tcp_connect()  # an open connection: the stop waits up to 1 s for its FIN
+    try:
+        d.signal(signal.SIGTERM)
+        time.sleep(0.2)
+        assert d.alive(), "expected cairnd to wait for the client's FIN"
+        started = time.monotonic()
+        d.signal(signal.SIGINT)
+        assert d.wait_exit(3.0) == 0
+        assert time.monotonic() - started < 0.5
+    finally:
+        client.close()
+    assert "again: closing what is left now" in d.log()
