@@ -268,6 +268,40 @@ void rrcache_get_stats(const struct rrcache *c, struct rrcache_stats *out)
 	*out = c->st;
 }
 
+static bool flush_matches(const struct cache_entry *e, enum rrcache_flush what,
+			  const uint8_t *name)
+{
+	switch (what) {
+	case RRCACHE_FLUSH_NAME: return wire_name_equal(e->owner, name);
+	case RRCACHE_FLUSH_BELOW: return wire_name_is_subdomain(e->owner, name);
+	case RRCACHE_FLUSH_NEGATIVE: return e->kind != CACHE_POSITIVE;
+	default: return true;
+	}
+}
+
+size_t rrcache_flush(struct rrcache *c, enum rrcache_flush what, const uint8_t *name)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->nbuckets; i++) {
+		struct cache_entry **p = &c->buckets[i];
+		while (*p) {
+			if (flush_matches(*p, what, name)) {
+				remove_entry(c, p);
+				n++;
+			} else {
+				p = &(*p)->hnext;
+			}
+		}
+	}
+	return n;
+}
+
+void rrcache_set_limits(struct rrcache *c, const struct rrcache_limits *lim)
+{
+	c->lim = *lim;
+	evict_to_budget(c);
+}
+
 void rrcache_free(struct rrcache *c)
 {
 	if (!c)

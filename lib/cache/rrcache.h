@@ -97,6 +97,22 @@ bool rrcache_next_rdata(const struct cache_entry *e, uint32_t *off, const uint8_
 
 void rrcache_get_stats(const struct rrcache *c, struct rrcache_stats *out);
 
+/* What a flush removes (the seeds' fix for "the record exists now but clients still get
+ * NXDOMAIN"). */
+enum rrcache_flush {
+	RRCACHE_FLUSH_NAME,      /* every entry owned by the name */
+	RRCACHE_FLUSH_BELOW,     /* every entry owned by the name or a name below it */
+	RRCACHE_FLUSH_NEGATIVE,  /* every NXDOMAIN and NODATA entry */
+	RRCACHE_FLUSH_ALL,       /* everything */
+};
+
+/* Remove entries; name is canonical (ignored for NEGATIVE and ALL). Returns how many. */
+size_t rrcache_flush(struct rrcache *c, enum rrcache_flush what, const uint8_t *name);
+
+/* Change the TTL caps and the byte budget (a reload); entries over the new budget go now.
+ * TTLs already cached keep their expiry. */
+void rrcache_set_limits(struct rrcache *c, const struct rrcache_limits *lim);
+
 /* The TTL caps of the cache, for answers handed out before (or without) being cached. */
 uint32_t rrcache_clamp_ttl(const struct rrcache *c, uint32_t ttl);
 uint32_t rrcache_clamp_negative_ttl(const struct rrcache *c, uint32_t ttl);

@@ -471,6 +471,78 @@ static void test_many_entries_grow_the_table_and_all_stay_findable(void **state)
 	rrcache_free(c);
 }
 
+/* ---- flush (the seeds' "record exists now, clients still get NXDOMAIN") ---- */
+
+static void test_flush_name_removes_only_that_owner(void **state)
+{
+	(void)state;
+	struct rrcache *c = new_cache(1 << 20);
+	put_a(c, "www.example.lab.", 300, CACHE_RANK_ANSWER, 1, T0);
+	put_a(c, "a.www.example.lab.", 300, CACHE_RANK_ANSWER, 2, T0);
+	put_nxdomain(c, "www.example.lab.", 300, 300, T0);
+	uint8_t n[WIRE_NAME_MAX];
+	name_of("www.example.lab.", n);
+	assert_int_equal(rrcache_flush(c, RRCACHE_FLUSH_NAME, n), 2);
+	assert_null(get(c, "www.example.lab.", CACHE_TYPE_NXDOMAIN, T0));
+	assert_null(get(c, "www.example.lab.", DNS_TYPE_A, T0));
+	assert_non_null(get(c, "a.www.example.lab.", DNS_TYPE_A, T0));
+	rrcache_free(c);
+}
+
+static void test_flush_below_removes_the_name_and_everything_under_it(void **state)
+{
+	(void)state;
+	struct rrcache *c = new_cache(1 << 20);
+	put_a(c, "example.lab.", 300, CACHE_RANK_ANSWER, 1, T0);
+	put_a(c, "www.example.lab.", 300, CACHE_RANK_ANSWER, 2, T0);
+	put_nxdomain(c, "nope.example.lab.", 300, 300, T0);
+	put_a(c, "www.other.lab.", 300, CACHE_RANK_ANSWER, 3, T0);
+	uint8_t n[WIRE_NAME_MAX];
+	name_of("EXAMPLE.lab.", n);
+	wire_name_lower(n);
+	assert_int_equal(rrcache_flush(c, RRCACHE_FLUSH_BELOW, n), 3);
+	assert_null(get(c, "www.example.lab.", DNS_TYPE_A, T0));
+	assert_non_null(get(c, "www.other.lab.", DNS_TYPE_A, T0));
+	rrcache_free(c);
+}
+
+static void test_flush_negative_keeps_positive_entries(void **state)
+{
+	(void)state;
+	struct rrcache *c = new_cache(1 << 20);
+	put_a(c, "www.example.lab.", 300, CACHE_RANK_ANSWER, 1, T0);
+	put_nxdomain(c, "nope.example.lab.", 300, 300, T0);
+	assert_int_equal(rrcache_flush(c, RRCACHE_FLUSH_NEGATIVE, NULL), 1);
+	assert_non_null(get(c, "www.example.lab.", DNS_TYPE_A, T0));
+	assert_null(get(c, "nope.example.lab.", CACHE_TYPE_NXDOMAIN, T0));
+	assert_int_equal(rrcache_flush(c, RRCACHE_FLUSH_ALL, NULL), 1);
+	struct rrcache_stats st;
+	rrcache_get_stats(c, &st);
+	assert_int_equal(st.entries, 0);
+	assert_int_equal(st.bytes, 0);
+	rrcache_free(c);
+}
+
+static void test_smaller_budget_evicts_at_once(void **state)
+{
+	(void)state;
+	struct rrcache *c = new_cache(1 << 20);
+	for (int i = 0; i < 50; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "n%d.example.lab.", i);
+		put_a(c, name, 300, CACHE_RANK_ANSWER, (uint8_t)i, T0);
+	}
+	struct rrcache_limits lim = { .max_bytes = 1024, .max_ttl = 60, .neg_max_ttl = 60 };
+	rrcache_set_limits(c, &lim);
+	struct rrcache_stats st;
+	rrcache_get_stats(c, &st);
+	assert_true(st.bytes <= 1024);
+	assert_true(st.evictions > 0);
+	put_a(c, "capped.example.lab.", 300, CACHE_RANK_ANSWER, 9, T0);
+	assert_int_equal(rrcache_ttl_left(get(c, "capped.example.lab.", DNS_TYPE_A, T0), T0), 60);
+	rrcache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -492,6 +564,10 @@ int main(void)
 		cmocka_unit_test(test_entry_bigger_than_the_budget_is_not_kept),
 		cmocka_unit_test(test_stats_count_hits_misses_entries_and_bytes),
 		cmocka_unit_test(test_many_entries_grow_the_table_and_all_stay_findable),
+		cmocka_unit_test(test_flush_name_removes_only_that_owner),
+		cmocka_unit_test(test_flush_below_removes_the_name_and_everything_under_it),
+		cmocka_unit_test(test_flush_negative_keeps_positive_entries),
+		cmocka_unit_test(test_smaller_budget_evicts_at_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
