@@ -148,6 +148,39 @@ static int parse_duration(const char *s, uint64_t *ms)
 	return 0;
 }
 
+/* "64M", "512K", "1G", "1048576": bytes (K = 1024). */
+static int parse_size(const char *s, uint64_t *bytes)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || v > (1ull << 40))
+		return -1;
+	uint64_t mult = 1;
+	if (!strcmp(end, "K") || !strcmp(end, "k"))
+		mult = 1ull << 10;
+	else if (!strcmp(end, "M"))
+		mult = 1ull << 20;
+	else if (!strcmp(end, "G"))
+		mult = 1ull << 30;
+	else if (*end)
+		return -1;
+	*bytes = v * mult;
+	return 0;
+}
+
+static void format_size_kib(uint32_t kib, char *buf, size_t size)
+{
+	if (kib % 1024)
+		snprintf(buf, size, "%" PRIu32 "K", kib);
+	else if (kib % (1024 * 1024))
+		snprintf(buf, size, "%" PRIu32 "M", kib / 1024);
+	else
+		snprintf(buf, size, "%" PRIu32 "G", kib / (1024 * 1024));
+}
+
 static void format_duration(uint32_t ms, char *buf, size_t size)
 {
 	if (ms % 1000)
@@ -203,6 +236,20 @@ static void apply_option(struct conf_parser *p, const struct conf_option *o, yam
 			return;
 		}
 		*(uint32_t *)field = (uint32_t)n;
+		return;
+	case CT_SIZE:
+		if (!(s = conf_scalar(p, v, what)))
+			return;
+		if (parse_size(s, &n) < 0 || n < (uint64_t)o->min * 1024 ||
+		    n > (uint64_t)o->max * 1024) {
+			char lo[32], hi[32];
+			format_size_kib(o->min, lo, sizeof(lo));
+			format_size_kib(o->max, hi, sizeof(hi));
+			conf_error(p, v, "%s must be a size from %s to %s (e.g. 64M, 512K), not '%s'",
+				   what, lo, hi, s);
+			return;
+		}
+		*(uint64_t *)field = n;
 		return;
 	case CT_ENUM:
 		if (!(s = conf_scalar(p, v, what)))
@@ -499,6 +546,7 @@ void config_free(struct cairn_config *cfg)
 	free(cfg->builtin_exclude);
 	conf_free_zones(cfg);
 	conf_free_recursion(cfg);
+	free(cfg->control_socket);
 	free(cfg);
 }
 

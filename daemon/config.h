@@ -61,6 +61,15 @@ struct cairn_config {
 	uint32_t max_cname;            /* max-cname-chain */
 	uint32_t max_in_flight;        /* max-in-flight: client requests resolving at once */
 
+	/* cache: */
+	uint64_t cache_size;           /* size: bytes of cached data */
+	uint32_t cache_max_ttl_ms;     /* max-ttl */
+	uint32_t cache_min_ttl_ms;     /* min-ttl */
+	uint32_t cache_neg_max_ttl_ms; /* negative-max-ttl */
+
+	/* control: */
+	char *control_socket;          /* socket: UNIX socket path for cairnctl ("" = none) */
+
 	/* derived at load */
 	struct zone **builtins;        /* built-in zones in use (owned) */
 	size_t n_builtins;

@@ -28,6 +28,7 @@ enum conf_type {
 	CT_UINT,     /* whole number within min..max, stored as uint32_t */
 	CT_DURATION, /* number of seconds, or NUMBER with ms|s|m|h; stored as uint32_t ms */
 	CT_ENUM,     /* one word of enum_values, stored as int (its index) */
+	CT_SIZE,     /* bytes, or NUMBER with K|M|G (binary); stored as uint64_t bytes */
 	CT_CUSTOM,   /* parsed by .parse */
 };
 
@@ -35,7 +36,7 @@ struct conf_option {
 	const char *key;                 /* kebab-case YAML key */
 	enum conf_type type;
 	const char *def;                 /* default, as YAML text (printed in the reference) */
-	uint32_t min, max;               /* bounds (CT_UINT; CT_DURATION in ms) */
+	uint32_t min, max;               /* bounds (CT_UINT; CT_DURATION in ms; CT_SIZE in KiB) */
 	const char *const *enum_values;  /* CT_ENUM words, NULL-ended */
 	size_t offset;                   /* field in struct cairn_config */
 	int (*parse)(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg);

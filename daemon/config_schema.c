@@ -227,11 +227,60 @@ static const struct conf_option recursion_options[] = {
 	{ 0 },
 };
 
+static const struct conf_option cache_options[] = {
+	{ .key = "size", .type = CT_SIZE, .def = "64M", .min = 1024, .max = 64u * 1024 * 1024,
+	  .offset = FIELD(cache_size),
+	  .help = "memory for cached records, bytes or with K, M, G (1M..64G); least recently "
+		  "used entries go first" },
+	{ .key = "max-ttl", .type = CT_DURATION, .def = "86400", .min = 1000, .max = 604800000,
+	  .offset = FIELD(cache_max_ttl_ms),
+	  .help = "no record is kept (or answered with a TTL) longer than this, seconds or "
+		  "5m/1h (Route 53 Resolver: 300)" },
+	{ .key = "min-ttl", .type = CT_DURATION, .def = "0", .min = 0, .max = 86400000,
+	  .offset = FIELD(cache_min_ttl_ms),
+	  .help = "records are kept at least this long, even with a lower TTL" },
+	{ .key = "negative-max-ttl", .type = CT_DURATION, .def = "3600", .min = 0,
+	  .max = 86400000, .offset = FIELD(cache_neg_max_ttl_ms),
+	  .help = "NXDOMAIN/NODATA are kept at most this long (RFC 2308: SOA TTL and MINIMUM "
+		  "decide below that)" },
+	{ 0 },
+};
+
+static int parse_control_socket(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg)
+{
+	const char *s = conf_scalar(p, node, "control.socket");
+	if (!s)
+		return -1;
+	if (s[0] && s[0] != '/') {
+		conf_error(p, node, "control.socket must be an absolute path (or \"\" for none), "
+			   "not '%s'", s);
+		return -1;
+	}
+	if (strlen(s) >= 108) { /* sun_path */
+		conf_error(p, node, "control.socket: path longer than 107 bytes");
+		return -1;
+	}
+	free(cfg->control_socket);
+	cfg->control_socket = strdup(s);
+	return cfg->control_socket ? 0 : -1;
+}
+
+static const struct conf_option control_options[] = {
+	{ .key = "socket", .type = CT_CUSTOM, .def = "\"/run/cairn/cairnd.sock\"",
+	  .parse = parse_control_socket,
+	  .help = "UNIX socket for cairnctl (mode 0660); \"\" for none" },
+	{ 0 },
+};
+
 const struct conf_option conf_top[] = {
 	{ .key = "server", .type = CT_SECTION, .children = server_options,
 	  .help = "how cairnd listens and who it answers" },
 	{ .key = "recursion", .type = CT_SECTION, .children = recursion_options,
 	  .help = "iterative resolution from the root" },
+	{ .key = "cache", .type = CT_SECTION, .children = cache_options,
+	  .help = "what is remembered, and for how long" },
+	{ .key = "control", .type = CT_SECTION, .children = control_options,
+	  .help = "the control socket of cairnctl" },
 	{ .key = "private-zones", .type = CT_CUSTOM, .def = "[]",
 	  .parse = conf_parse_private_zones,
 	  .help = "zones answered authoritatively from this file or a zone file",

@@ -71,9 +71,21 @@ static void trace_line(void *ctx, const char *line)
 	log_debug("%s", line);
 }
 
+static struct rrcache_limits cache_limits(const struct cairn_config *cfg)
+{
+	return (struct rrcache_limits){ .max_bytes = (size_t)cfg->cache_size,
+					.max_ttl = cfg->cache_max_ttl_ms / 1000,
+					.min_ttl = cfg->cache_min_ttl_ms / 1000,
+					.neg_max_ttl = cfg->cache_neg_max_ttl_ms / 1000 };
+}
+
 void worker_apply_config(struct worker *w, const struct cairn_config *cfg)
 {
 	w->cfg = cfg;
+	if (w->resolver.cache) {
+		struct rrcache_limits lim = cache_limits(cfg);
+		rrcache_set_limits(w->resolver.cache, &lim);
+	}
 	struct resolve_opts *o = &w->resolver.opts;
 	o->qname_minimisation = cfg->qname_minimisation;
 	o->use_0x20 = cfg->use_0x20;
@@ -97,8 +109,7 @@ int worker_start(struct worker *w, const struct cairn_config *cfg)
 {
 	w->env = (struct cairn_env){ .wall_now = env_wall_now, .mono_ms = env_mono_ms,
 				     .random = env_random, .ctx = w };
-	struct rrcache_limits lim = { .max_bytes = WORKER_CACHE_BYTES, .max_ttl = 86400,
-				      .min_ttl = 0, .neg_max_ttl = 3600 };
+	struct rrcache_limits lim = cache_limits(cfg);
 	w->resolver.env = &w->env;
 	w->resolver.cache = rrcache_new(&lim);
 	w->resolver.servers = servers_new(WORKER_SERVERS_MAX);

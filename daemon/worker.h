@@ -73,7 +73,6 @@ struct worker_counters {
 };
 
 #define WORKER_RANDOM_POOL 256         /* getrandom() bytes fetched at a time */
-#define WORKER_CACHE_BYTES (64u << 20) /* RRset cache budget until issue #5's cache: keys */
 #define WORKER_SERVERS_MAX 100000      /* server addresses remembered (RTT, hold-down) */
 
 struct worker {

@@ -124,6 +124,11 @@ void resolve_st_init(struct resolve_req *q, struct frame *f)
 			return;
 		}
 		e = rrcache_get(c, f->sname, CACHE_TYPE_NXDOMAIN, now);
+		/* RFC 8020 §2: nothing exists below a name that does not exist. */
+		for (const uint8_t *a = f->sname; !e && a[0];) {
+			a = wire_name_parent(a);
+			e = rrcache_get(c, a, CACHE_TYPE_NXDOMAIN, now);
+		}
 		if (e) {
 			if (negative_soa(f, e, now) < 0)
 				goto oom;

@@ -148,10 +148,10 @@ uint32_t rrcache_clamp_negative_ttl(const struct rrcache *c, uint32_t ttl)
 
 uint32_t rrcache_clamp_ttl(const struct rrcache *c, uint32_t ttl)
 {
-	if (ttl > c->lim.max_ttl)
-		ttl = c->lim.max_ttl;
 	if (ttl < c->lim.min_ttl)
 		ttl = c->lim.min_ttl;
+	if (ttl > c->lim.max_ttl) /* the cap wins over the floor */
+		ttl = c->lim.max_ttl;
 	return ttl;
 }
 

@@ -12,6 +12,7 @@ with status 0 within 5 s (else it is SIGKILLed and the test fails), and the
 log must not contain sanitizer reports.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -86,7 +87,6 @@ def cairnd_module(cairnd_binary, tmp_path_factory, request):
 
 # -- the NSD lab (tests/lab/nsdlab.py) and scripted fake servers ---------------
 
-import os  # noqa: E402
 
 import fakeauth  # noqa: E402
 import nsdlab  # noqa: E402
@@ -161,3 +161,27 @@ def fresh(nsd_lab, cairnd):
         return cairnd(rest=recursion_yaml(**keys))
 
     return start
+
+
+LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
+
+
+@pytest.fixture
+def faketime(tmp_path, monkeypatch):
+    """Set the offset of the faked date: faketime("+400") is 400 s ahead."""
+    if not LIBFAKETIME.is_file():
+        pytest.skip("libfaketime is not installed (make deps installs it)")
+    stamp = tmp_path / "faketime"
+    stamp.write_text("+0\n")
+    monkeypatch.setenv("LD_PRELOAD", str(LIBFAKETIME))
+    monkeypatch.setenv("FAKETIME_TIMESTAMP_FILE", str(stamp))
+    monkeypatch.setenv("FAKETIME_NO_CACHE", "1")
+    monkeypatch.setenv("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+    # the sanitizer build must accept a library loaded before its runtime
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    monkeypatch.setenv("ASAN_OPTIONS", (asan + ":" if asan else "") + "verify_asan_link_order=0")
+
+    def set_offset(offset):
+        stamp.write_text(offset + "\n")
+
+    return set_offset

@@ -209,6 +209,11 @@ class FakeZone:
         self.script = script
         self._lock = threading.Lock()
 
+    def add(self, records):
+        """Add record lines while the server runs (a record created later)."""
+        with self._lock:
+            self.rrsets.extend(fakeauth.rrsets(list(records)))
+
     # -- the zone's data --------------------------------------------------
     def _find(self, name, rdtype):
         for rs in self.rrsets:

@@ -349,6 +349,12 @@ def test_print_default_config_matches_repo_conf_file(cairnd_binary):
     assert res.stdout == conf.read_text()
 
 
+@pytest.mark.parametrize("example", sorted(p.name for p in (REPO / "conf" / "examples").glob("*.yaml")))
+def test_example_configs_pass_check_config(cairnd_binary, example):
+    res = run(cairnd_binary, "--check-config", str(REPO / "conf" / "examples" / example))
+    assert res.returncode == 0, res.stderr
+
+
 def test_repo_conf_file_passes_check_config(cairnd_binary):
     conf = REPO / "conf" / "cairnd.yaml"
     assert conf.is_file(), "%s is missing" % conf

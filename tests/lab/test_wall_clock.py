@@ -1,39 +1,14 @@
 """TTLs follow the wall clock, read through libc: libfaketime moves the date under a running
 cairnd and cached answers age (and expire) with it — the root NS set too, which is then primed
 again — while timers keep the real monotonic clock."""
-import os
 import time
-from pathlib import Path
 
 import dns.rcode
-import pytest
 
 import labutil
 from resolution_util import recursion_yaml
 
-LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
 EXAMPLE = ["ns1.example.lab", "ns2.example.lab"]
-
-
-@pytest.fixture
-def faketime(tmp_path, monkeypatch):
-    """Set the offset of the faked date: faketime("+400") is 400 s ahead."""
-    if not LIBFAKETIME.is_file():
-        pytest.skip("libfaketime is not installed (make deps installs it)")
-    stamp = tmp_path / "faketime"
-    stamp.write_text("+0\n")
-    monkeypatch.setenv("LD_PRELOAD", str(LIBFAKETIME))
-    monkeypatch.setenv("FAKETIME_TIMESTAMP_FILE", str(stamp))
-    monkeypatch.setenv("FAKETIME_NO_CACHE", "1")
-    monkeypatch.setenv("FAKETIME_DONT_FAKE_MONOTONIC", "1")
-    # the sanitizer build must accept a library loaded before its runtime
-    asan = os.environ.get("ASAN_OPTIONS", "")
-    monkeypatch.setenv("ASAN_OPTIONS", (asan + ":" if asan else "") + "verify_asan_link_order=0")
-
-    def set_offset(offset):
-        stamp.write_text(offset + "\n")
-
-    return set_offset
 
 
 def upstream_questions(lab):

@@ -152,6 +152,11 @@ static void assert_defaults(const struct cairn_config *cfg)
 	assert_int_equal(cfg->max_glueless_depth, 4);
 	assert_int_equal(cfg->max_cname, 12);
 	assert_int_equal(cfg->max_in_flight, 4096);
+	/* cache: */
+	assert_true(cfg->cache_size == 64u << 20);
+	assert_int_equal(cfg->cache_max_ttl_ms, 86400000);
+	assert_int_equal(cfg->cache_min_ttl_ms, 0);
+	assert_int_equal(cfg->cache_neg_max_ttl_ms, 3600000);
 }
 
 static void test_root_hints_inline_list_is_read_with_ports(void **state)
@@ -200,6 +205,34 @@ static void test_recursion_errors_have_positions(void **state)
 	expect_error("recursion:\n  request-timeout: 2m\n", 2, 20, "request-timeout");
 	expect_error("recursion:\n  max-glueless-depth: 8\n", 2, 23, "1 to 7");
 	expect_error("recursion:\n  qname-minimization: true\n", 2, 3, "qname-minimization");
+}
+
+static void test_cache_sizes_and_ttls_are_read_with_units(void **state)
+{
+	(void)state;
+	struct cairn_config *cfg = load_ok("cache:\n  size: 16M\n  max-ttl: 5m\n"
+					   "  min-ttl: 30\n  negative-max-ttl: 0\n");
+	assert_true(cfg->cache_size == 16u << 20);
+	assert_int_equal(cfg->cache_max_ttl_ms, 300000);
+	assert_int_equal(cfg->cache_min_ttl_ms, 30000);
+	assert_int_equal(cfg->cache_neg_max_ttl_ms, 0);
+	config_free(cfg);
+	cfg = load_ok("cache:\n  size: 2097152\n");
+	assert_true(cfg->cache_size == 2u << 20);
+	config_free(cfg);
+	cfg = load_ok("cache:\n  size: 1G\n");
+	assert_true(cfg->cache_size == 1u << 30);
+	config_free(cfg);
+}
+
+static void test_cache_errors_have_positions(void **state)
+{
+	(void)state;
+	expect_error("cache:\n  size: lots\n", 2, 9, "size from 1M to 64G");
+	expect_error("cache:\n  size: 512K\n", 2, 9, "'512K'");
+	expect_error("cache:\n  size: 64T\n", 2, 9, "'64T'");
+	expect_error("cache:\n  max-ttl: 0\n", 2, 12, "cache.max-ttl");
+	expect_error("cache:\n  maxttl: 300\n", 2, 3, "maxttl");
 }
 
 static void test_builtin_default_loads_with_documented_values(void **state)
@@ -674,6 +707,8 @@ int main(void)
 		cmocka_unit_test(test_root_hints_inline_list_is_read_with_ports),
 		cmocka_unit_test(test_root_hints_file_gives_each_root_server_address),
 		cmocka_unit_test(test_recursion_errors_have_positions),
+		cmocka_unit_test(test_cache_sizes_and_ttls_are_read_with_units),
+		cmocka_unit_test(test_cache_errors_have_positions),
 	};
 	return cmocka_run_group_tests(tests, setup_paths, NULL);
 }

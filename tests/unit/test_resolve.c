@@ -1409,6 +1409,29 @@ static void test_ds_referral_to_the_zone_asked_about_is_lame(void **state)
 	replay_release(w, q);
 }
 
+/* RFC 8020: once nope.example.lab. is NXDOMAIN, names below it are too, from the cache. */
+static void test_nxdomain_cut_answers_names_below_from_the_cache(void **state)
+{
+	struct replay *w = world(state);
+	struct resolve_req *q = replay_request(w, "nope.example.lab.", DNS_TYPE_A);
+	struct sent s;
+	walk_to_example(w, q, &s, "nope.example.lab.", DNS_TYPE_A);
+	answer_negative(w, q, &s, DNS_RCODE_NXDOMAIN, "example.lab.");
+	assert_int_equal(expect_done(q)->rcode, DNS_RCODE_NXDOMAIN);
+	replay_release(w, q);
+
+	q = replay_request(w, "a.b.nope.example.lab.", DNS_TYPE_AAAA);
+	const struct resolve_result *r = expect_done(q);
+	assert_int_equal(r->rcode, DNS_RCODE_NXDOMAIN);
+	assert_non_null(r->soa);
+	replay_release(w, q);
+	/* a sibling is no business of the cut */
+	q = replay_request(w, "other.example.lab.", DNS_TYPE_A);
+	static const char *const EX[] = { "127.53.2.1", "127.53.2.2", NULL };
+	expect_query(q, &s, EX, "other.example.lab.", DNS_TYPE_A);
+	replay_release(w, q);
+}
+
 static void test_qname_minimisation_reveals_one_label_per_step(void **state)
 {
 	struct replay *w = world(state);
@@ -1535,6 +1558,7 @@ int main(void)
 		T(test_an_abandoned_shared_query_is_asked_again_in_plain_case),
 		T(test_any_answer_carries_every_rrset_the_server_gave),
 		T(test_ds_referral_to_the_zone_asked_about_is_lame),
+		T(test_nxdomain_cut_answers_names_below_from_the_cache),
 		T(test_qname_minimisation_reveals_one_label_per_step),
 		T(test_without_qname_minimisation_the_root_is_asked_the_full_name),
 		T(test_nxdomain_for_a_minimised_name_makes_the_engine_ask_the_full_name),
