@@ -2,7 +2,7 @@
 #
 #   make deps    install the Debian packages cairn needs (idempotent; apt-get update only when
 #                something is missing; sudo when not root)
-#   make         build build/cairnd
+#   make         build build/cairnd and build/cairnctl
 #   make run     deps + build + start cairnd in the foreground on the built-in default config
 #   make check   the whole test suite: unit (cmocka) + integration (pytest), then the same
 #                again under AddressSanitizer + UBSan, plus a warning-free clang build
@@ -41,7 +41,9 @@ CFLAGS += -std=c11 $(WARN) $(OPT) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS += $(LDSAN)
 
 LIB_SRCS = $(wildcard lib/*.c lib/*/*.c)
-DAEMON_SRCS = $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+# main.c and cairnctl.c hold the programs' main(); every other daemon file is also linked
+# into the unit tests.
+DAEMON_SRCS = $(filter-out daemon/main.c daemon/cairnctl.c,$(wildcard daemon/*.c))
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -49,7 +51,7 @@ DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps run check check-build unit integration lab clang-build bench install clean conf fuzz
-all: $(BUILD)/cairnd
+all: $(BUILD)/cairnd $(BUILD)/cairnctl
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -71,6 +73,10 @@ $(BUILD)/libcairn.a: $(LIB_OBJS)
 
 $(BUILD)/cairnd: $(BUILD)/daemon/main.o $(DAEMON_OBJS) $(BUILD)/libcairn.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The control client: plain POSIX sockets, nothing of the daemon or lib/.
+$(BUILD)/cairnctl: $(BUILD)/daemon/cairnctl.o
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJS) $(BUILD)/libcairn.a
 	@mkdir -p $(dir $@)
@@ -132,13 +138,16 @@ fuzz: deps $(FUZZ_TARGETS)
 
 FORCE:
 
-bench:
-	@echo "no benchmark yet: make bench arrives with the cache (issue #5)"
+# dnsperf against cairnd and Unbound on a bench-only NSD lab (root; not part of check).
+# BENCH_SECONDS (10) and BENCH_ROUNDS (3) shorten it: make bench BENCH_SECONDS=2 BENCH_ROUNDS=1
+bench: deps all
+	$(PYTHON) tests/bench/bench.py --cairnd $(CURDIR)/$(BUILD)/cairnd --json $(CURDIR)/$(BUILD)/bench.json
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR)/cairn \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/sysusers.d
 	install -m 0755 $(BUILD)/cairnd $(DESTDIR)$(PREFIX)/sbin/cairnd
+	install -m 0755 $(BUILD)/cairnctl $(DESTDIR)$(PREFIX)/sbin/cairnctl
 	[ -e $(DESTDIR)$(SYSCONFDIR)/cairn/cairnd.yaml ] || \
 		install -m 0644 conf/cairnd.yaml $(DESTDIR)$(SYSCONFDIR)/cairn/cairnd.yaml
 	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \

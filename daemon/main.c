@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include "config.h"
+#include "control.h"
 #include "log.h"
 #include "worker.h"
 
@@ -18,6 +19,7 @@
 /* Process-wide state: the daemon's single worker and the config it answers with. */
 static struct worker worker;
 static struct cairn_config *current;
+static struct control *control; /* the control socket of cairnctl, or NULL */
 static const char *config_path;
 static uv_signal_t sig_term, sig_int, sig_hup;
 static uv_timer_t stop_timer;
@@ -93,6 +95,8 @@ static void on_stop_signal(uv_signal_t *s, int signum)
 	uv_unref((uv_handle_t *)&sig_term);
 	uv_unref((uv_handle_t *)&sig_int);
 	uv_close((uv_handle_t *)&sig_hup, NULL);
+	control_close(control);
+	control = NULL;
 	worker_stop(&worker);
 	uv_timer_start(&stop_timer, on_stop_timeout, STOP_GRACE_MS, 0);
 	uv_unref((uv_handle_t *)&stop_timer);
@@ -117,6 +121,8 @@ static void on_reload_signal(uv_signal_t *s, int signum)
 	}
 	if (!config_same_listen(current, next))
 		log_warning("reload: server.listen changed; restart cairnd to apply it");
+	if (strcmp(current->control_socket, next->control_socket) != 0)
+		log_warning("reload: control.socket changed; restart cairnd to apply it");
 	/* Answers are built on this loop from the current value; requests being resolved
 	 * copied their options when they started, so nothing still uses the old one. */
 	struct cairn_config *old = current;
@@ -164,7 +170,18 @@ static int run(void)
 	uv_signal_start(&sig_int, on_stop_signal, SIGINT);
 	uv_signal_start(&sig_hup, on_reload_signal, SIGHUP);
 
-	if (worker_start(&worker, current) < 0) {
+	bool ok = worker_start(&worker, current) == 0;
+	if (ok && current->control_socket[0]) {
+		control = control_open(&worker, current->control_socket);
+		/* A config file that names a socket gets it or no daemon; the built-in default
+		 * (make run, often not as root) runs without one rather than not at all. */
+		if (!control && !config_path)
+			log_warning("running without a control socket: cairnctl will not reach "
+				    "this cairnd");
+		else if (!control)
+			ok = false;
+	}
+	if (!ok) {
 		rc = 1;
 		worker_stop(&worker);
 		uv_walk(&worker.loop, close_any, NULL);

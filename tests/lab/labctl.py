@@ -74,6 +74,9 @@ def describe_lab(lab, cairnd):
         for qname, qtype, why in EXAMPLES:
             cmd = "dig @127.0.0.1 -p %d %s %s" % (cairnd.port, qname, qtype)
             lines.append(("  %-58s# %s" % (cmd, why)) if why else "  " + cmd)
+        ctl = "%s -s %s" % (cairnd.binary.parent / "cairnctl", cairnd.workdir / "cairnd.sock")
+        lines += ["", "Control it:", "  %s stats" % ctl,
+                  "  %s flush --below example.lab" % ctl]
     lines += ["", "Ctrl-C (or SIGTERM) stops everything."]
     return "\n".join(lines)
 
@@ -125,7 +128,8 @@ def main(argv=None):
         if args.cairnd:
             cairnd = labutil.Daemon(Path(args.cairnd).resolve(), workdir / "cairnd", args.port)
             cairnd.workdir.mkdir(parents=True, exist_ok=True)
-            cairnd.write_config(rest=nsdlab.cairn_recursion_yaml())
+            cairnd.write_config(rest=nsdlab.cairn_recursion_yaml() + 'control:\n  socket: "%s"\n'
+                                % (cairnd.workdir / "cairnd.sock"))
             try:
                 cairnd.start()
             except RuntimeError:

@@ -94,7 +94,9 @@ def compose_config(port, ipv6=False, server="", rest="", listen=True):
     rest:   top-level YAML after the server block (e.g. private-zones).
 
     Unless rest has its own `recursion:` block, recursion is switched off: a test daemon
-    must never send queries to the Internet's root servers (the built-in hints).
+    must never send queries to the Internet's root servers (the built-in hints).  Unless it
+    has its own `control:` block, there is no control socket: the default path
+    (/run/cairn/cairnd.sock) is one per host, and test daemons run side by side.
     """
     lines = ["server:"]
     if listen:
@@ -109,6 +111,8 @@ def compose_config(port, ipv6=False, server="", rest="", listen=True):
     rest = textwrap.dedent(rest).strip("\n")
     if not any(line.startswith("recursion:") for line in rest.splitlines()):
         text += "recursion:\n  enabled: false\n"
+    if not any(line.startswith("control:") for line in rest.splitlines()):
+        text += 'control:\n  socket: ""\n'
     if rest:
         text += rest + "\n"
     return text

@@ -43,7 +43,8 @@ def test_wildcard_listener_answers_from_the_address_that_was_asked(cairnd_binary
     a client ignores a UDP reply that comes from any other address."""
     port = labutil.free_port()
     cfg = tmp_path / "wild.yaml"
-    cfg.write_text('server:\n  listen: ["0.0.0.0@%d"]\nrecursion:\n  enabled: false\n' % port)
+    cfg.write_text('server:\n  listen: ["0.0.0.0@%d"]\nrecursion:\n  enabled: false\n'
+                   'control:\n  socket: ""\n' % port)
     proc = subprocess.Popen([str(cairnd_binary), "-c", str(cfg)], stderr=subprocess.PIPE,
                             text=True)
     query = dns.message.make_query("localhost.", "A")
