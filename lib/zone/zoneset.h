@@ -14,6 +14,11 @@
 struct zoneset {
 	const struct zone **zones; /* sorted by apex, canonical order */
 	size_t count;
+	/* The distinct last labels of the apexes ("arpa", "localhost", "test"...), canonical:
+	 * a name under none of them is in no zone, found without a search (the common case for
+	 * every question that is resolved). */
+	uint8_t (*tops)[WIRE_LABEL_MAX + 1];
+	size_t n_tops;
 };
 
 /* Build from an array of zones; apexes must be distinct. Returns 0, -1 when out of memory. */

@@ -517,6 +517,34 @@ static void test_zoneset_find_picks_most_specific_zone(void **state)
 	zone_free(sub);
 }
 
+/* The set remembers the last labels of its apexes: a name under another one is in no zone
+ * without a search, whatever the case of its letters. */
+static void test_zoneset_find_by_top_label_in_any_case(void **state)
+{
+	(void)state;
+	struct zone *rev = make_zone("10.IN-ADDR.arpa.", NULL), *lh = make_zone("localhost.", NULL),
+		    *t = make_zone("example.test.", NULL);
+	struct zoneset zs;
+	const struct zone *zones[] = { rev, lh, t };
+	uint8_t n[WIRE_NAME_MAX];
+	assert_int_equal(zoneset_init(&zs, zones, 3), 0);
+	assert_int_equal(zs.n_tops, 3);
+	name_of("1.0.0.10.in-addr.ARPA.", n);
+	assert_ptr_equal(zoneset_find(&zs, n), rev);
+	name_of("foo.LOCALHOST.", n);
+	assert_ptr_equal(zoneset_find(&zs, n), lh);
+	name_of("www.example.com.", n);
+	assert_null(zoneset_find(&zs, n));
+	name_of("1.0.0.11.in-addr.arpa.", n); /* right top label, no zone */
+	assert_null(zoneset_find(&zs, n));
+	name_of("localhostx.", n);
+	assert_null(zoneset_find(&zs, n));
+	zoneset_clear(&zs);
+	zone_free(rev);
+	zone_free(lh);
+	zone_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -546,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_add_rejects_soa_below_apex_and_record_outside_zone),
 		cmocka_unit_test(test_zone_without_soa_gets_a_synthesised_one),
 		cmocka_unit_test(test_zoneset_find_picks_most_specific_zone),
+		cmocka_unit_test(test_zoneset_find_by_top_label_in_any_case),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
