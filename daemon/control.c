@@ -133,64 +133,10 @@ static void on_written(uv_write_t *req, int status)
 
 static size_t collect_stats(const struct control *c, struct control_stat *out, size_t cap)
 {
-	const struct worker *w = c->w;
-	const struct respond_stats *s = &w->stats;
-	const struct worker_counters *wc = &w->counters;
-	const struct resolve_stats *r = &w->resolver.stats;
-	struct rrcache_stats cs = { 0 };
-	struct mesh_counters mc = { 0 };
-	size_t in_flight = 0;
-	if (w->resolver.cache)
-		rrcache_get_stats(w->resolver.cache, &cs);
-	if (w->mesh) {
-		mc = *mesh_counters(w->mesh);
-		in_flight = mesh_size(w->mesh);
-	}
-	uint64_t uptime_ms = uv_now(c->pipe.loop) - c->started_ms;
-	const struct control_stat all[] = {
-		{ "cache-entries", cs.entries },
-		{ "cache-bytes", cs.bytes },
-		{ "cache-max-bytes", w->cfg->cache_size },
-		{ "cache-hits", cs.hits },
-		{ "cache-misses", cs.misses },
-		{ "cache-evictions", cs.evictions },
-		{ "queries", s->queries },
-		{ "noerror", s->noerror },
-		{ "nxdomain", s->nxdomain },
-		{ "servfail", s->servfail },
-		{ "refused", s->refused },
-		{ "formerr", s->formerr },
-		{ "notimp", s->notimp },
-		{ "badvers", s->badvers },
-		{ "truncated", s->truncated },
-		{ "dropped", s->dropped },
-		{ "udp-send-errors", wc->udp_send_errors },
-		{ "tcp-clients", w->n_conns },
-		{ "tcp-accepted", wc->tcp_accepted },
-		{ "tcp-rejected", wc->tcp_rejected },
-		{ "tcp-idle-closed", wc->tcp_idle_closed },
-		{ "tcp-bad-frames", wc->tcp_bad_frames },
-		{ "requests", r->requests },
-		{ "requests-in-flight", in_flight },
-		{ "requests-servfail", r->servfail },
-		{ "joined", mc.joined },
-		{ "overload", mc.overload },
-		{ "hint-fallbacks", r->hint_fallbacks },
-		{ "upstream-udp", r->sent_udp },
-		{ "upstream-tcp", r->sent_tcp },
-		{ "upstream-shared", mc.shared },
-		{ "upstream-timeouts", r->timeouts },
-		{ "upstream-send-errors", mc.send_errors },
-		{ "upstream-mismatched", r->mismatched },
-		{ "glue-dropped", r->glue_dropped },
-		{ "case-fallbacks", r->case_fallbacks },
-		{ "edns-fallbacks", r->edns_fallbacks },
-		{ "uptime-seconds", uptime_ms / 1000 },
-	};
-	size_t n = sizeof(all) / sizeof(all[0]);
-	if (n > cap)
-		n = cap;
-	memcpy(out, all, n * sizeof(all[0]));
+	size_t n = worker_stats(c->w, out, cap);
+	if (n < cap)
+		out[n++] = (struct control_stat){ "uptime-seconds",
+						  (uv_now(c->pipe.loop) - c->started_ms) / 1000 };
 	return n;
 }
 

@@ -7,6 +7,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "control.h"
 #include "log.h"
 #include "mesh.h"
 
@@ -242,43 +243,77 @@ size_t worker_answer(struct worker *w, const struct sockaddr *peer, const uint8_
 	return 0;
 }
 
-void worker_log_stats(const struct worker *w)
+size_t worker_stats(const struct worker *w, struct control_stat *out, size_t cap)
 {
 	const struct respond_stats *s = &w->stats;
-	const struct worker_counters *c = &w->counters;
+	const struct worker_counters *wc = &w->counters;
 	const struct resolve_stats *r = &w->resolver.stats;
 	struct rrcache_stats cs = { 0 };
 	struct mesh_counters mc = { 0 };
+	size_t in_flight = 0;
 	if (w->resolver.cache)
 		rrcache_get_stats(w->resolver.cache, &cs);
-	if (w->mesh)
+	if (w->mesh) {
 		mc = *mesh_counters(w->mesh);
-	log_info("stats: queries=%llu noerror=%llu nxdomain=%llu servfail=%llu refused=%llu "
-		 "formerr=%llu notimp=%llu badvers=%llu truncated=%llu dropped=%llu "
-		 "udp-send-errors=%llu tcp-accepted=%llu tcp-rejected=%llu tcp-idle-closed=%llu "
-		 "tcp-bad-frames=%llu",
-		 (unsigned long long)s->queries, (unsigned long long)s->noerror,
-		 (unsigned long long)s->nxdomain, (unsigned long long)s->servfail,
-		 (unsigned long long)s->refused, (unsigned long long)s->formerr,
-		 (unsigned long long)s->notimp, (unsigned long long)s->badvers,
-		 (unsigned long long)s->truncated, (unsigned long long)s->dropped,
-		 (unsigned long long)c->udp_send_errors, (unsigned long long)c->tcp_accepted,
-		 (unsigned long long)c->tcp_rejected, (unsigned long long)c->tcp_idle_closed,
-		 (unsigned long long)c->tcp_bad_frames);
-	log_info("stats: requests=%llu joined=%llu overload=%llu upstream-udp=%llu "
-		 "upstream-tcp=%llu upstream-shared=%llu upstream-timeouts=%llu "
-		 "upstream-send-errors=%llu "
-		 "upstream-mismatched=%llu glue-dropped=%llu "
-		 "case-fallbacks=%llu edns-fallbacks=%llu cache-entries=%llu cache-bytes=%llu "
-		 "cache-hits=%llu cache-misses=%llu cache-evictions=%llu",
-		 (unsigned long long)r->requests, (unsigned long long)mc.joined,
-		 (unsigned long long)mc.overload, (unsigned long long)r->sent_udp,
-		 (unsigned long long)r->sent_tcp, (unsigned long long)mc.shared,
-		 (unsigned long long)r->timeouts,
-		 (unsigned long long)mc.send_errors, (unsigned long long)r->mismatched,
-		 (unsigned long long)r->glue_dropped,
-		 (unsigned long long)r->case_fallbacks, (unsigned long long)r->edns_fallbacks,
-		 (unsigned long long)cs.entries, (unsigned long long)cs.bytes,
-		 (unsigned long long)cs.hits, (unsigned long long)cs.misses,
-		 (unsigned long long)cs.evictions);
+		in_flight = mesh_size(w->mesh);
+	}
+	const struct control_stat all[] = {
+		{ "queries", s->queries },
+		{ "noerror", s->noerror },
+		{ "nxdomain", s->nxdomain },
+		{ "servfail", s->servfail },
+		{ "refused", s->refused },
+		{ "formerr", s->formerr },
+		{ "notimp", s->notimp },
+		{ "badvers", s->badvers },
+		{ "truncated", s->truncated },
+		{ "dropped", s->dropped },
+		{ "udp-send-errors", wc->udp_send_errors },
+		{ "tcp-clients", w->n_conns },
+		{ "tcp-accepted", wc->tcp_accepted },
+		{ "tcp-rejected", wc->tcp_rejected },
+		{ "tcp-idle-closed", wc->tcp_idle_closed },
+		{ "tcp-bad-frames", wc->tcp_bad_frames },
+		{ "requests", r->requests },
+		{ "requests-in-flight", in_flight },
+		{ "requests-servfail", r->servfail },
+		{ "joined", mc.joined },
+		{ "overload", mc.overload },
+		{ "hint-fallbacks", r->hint_fallbacks },
+		{ "upstream-udp", r->sent_udp },
+		{ "upstream-tcp", r->sent_tcp },
+		{ "upstream-shared", mc.shared },
+		{ "upstream-timeouts", r->timeouts },
+		{ "upstream-send-errors", mc.send_errors },
+		{ "upstream-mismatched", r->mismatched },
+		{ "glue-dropped", r->glue_dropped },
+		{ "case-fallbacks", r->case_fallbacks },
+		{ "edns-fallbacks", r->edns_fallbacks },
+		{ "cache-entries", cs.entries },
+		{ "cache-bytes", cs.bytes },
+		{ "cache-max-bytes", w->cfg->cache_size },
+		{ "cache-hits", cs.hits },
+		{ "cache-misses", cs.misses },
+		{ "cache-evictions", cs.evictions },
+	};
+	size_t n = sizeof(all) / sizeof(all[0]);
+	if (n > cap)
+		n = cap;
+	memcpy(out, all, n * sizeof(all[0]));
+	return n;
+}
+
+void worker_log_stats(const struct worker *w)
+{
+	struct control_stat st[WORKER_STATS_MAX];
+	size_t n = worker_stats(w, st, WORKER_STATS_MAX);
+	char line[4096];
+	size_t len = 0;
+	for (size_t i = 0; i < n && len < sizeof(line); i++) {
+		int k = snprintf(line + len, sizeof(line) - len, "%s%s=%llu", i ? " " : "",
+				 st[i].key, (unsigned long long)st[i].value);
+		if (k > 0)
+			len += (size_t)k;
+	}
+	log_info("stats: %s", line);
 }

@@ -125,7 +125,13 @@ const struct netaddr *worker_outgoing(const struct worker *w, int family);
 /* Free what worker_start built (after the loop has ended). */
 void worker_free(struct worker *w);
 
-/* Log the counters at info level. */
+/* Every counter of w, named as in the log's "stats:" line and cairnctl stats, in one fixed
+ * order (the one list both read). Returns how many were written (at most cap). */
+#define WORKER_STATS_MAX 48
+struct control_stat;
+size_t worker_stats(const struct worker *w, struct control_stat *out, size_t cap);
+
+/* Log the counters at info level, as one "stats: key=value ..." line. */
 void worker_log_stats(const struct worker *w);
 
 /* In net_udp.c / net_tcp.c */
