@@ -22,105 +22,7 @@
 #include <uv.h>
 
 #include "daemon/upstream.h"
-#include "replay.h"
-
-static const char *const ROOT_SRV[] = { REPLAY_ROOT, NULL };
-static const char *const LAB_SRV[] = { "127.53.1.1", "127.53.1.2", NULL };
-static const char *const EXAMPLE_SRV[] = { "127.53.2.1", "127.53.2.2", NULL };
-
-/* ---- replay helpers ------------------------------------------------------------------ */
-
-static struct replay *cur_world;
-
-static int rv_setup(void **state)
-{
-	struct replay *w = calloc(1, sizeof(*w));
-	if (!w)
-		return -1;
-	replay_init(w);
-	*state = w;
-	cur_world = w;
-	return 0;
-}
-
-static int rv_teardown(void **state)
-{
-	struct replay *w = *state;
-	replay_free(w);
-	free(w);
-	cur_world = NULL;
-	return 0;
-}
-
-/* The engine's next step must be a query for (qname, qtype) to one of srv. */
-static void want_query(struct resolve_req *q, struct sent *s, const char *const *srv,
-		       const char *qname, uint16_t qtype)
-{
-	enum resolve_step step = replay_next(q, s);
-	if (step != RESOLVE_SEND) {
-		const struct resolve_result *r = resolve_result(q);
-		replay_dump_trace(cur_world);
-		fail_msg("wanted a query for %s type %u, but the request is finished: rcode %u, "
-			 "EDE %d '%s', %zu answer RRsets", qname, qtype, r->rcode, r->ede,
-			 r->ede_text, r->n_answer);
-	}
-	if (!sent_to_one_of(s, srv) || !rp_name_is(s->qname, qname) || s->qtype != qtype) {
-		char got[WIRE_NAME_TEXT_MAX + 100];
-		sent_text(s, got, sizeof(got));
-		replay_dump_trace(cur_world);
-		fail_msg("wanted a query for %s type %u to %s, the engine sent %s", qname, qtype,
-			 srv[0], got);
-	}
-}
-
-static const struct resolve_result *want_done(struct resolve_req *q)
-{
-	struct sent s;
-	if (replay_next(q, &s) != RESOLVE_DONE) {
-		char got[WIRE_NAME_TEXT_MAX + 100];
-		sent_text(&s, got, sizeof(got));
-		replay_dump_trace(cur_world);
-		fail_msg("wanted the request finished, the engine sent %s", got);
-	}
-	return resolve_result(q);
-}
-
-/* Referral from the root to lab. (glue for both servers). */
-static void refer_root_to_lab(struct replay *w, struct resolve_req *q, const struct sent *s)
-{
-	struct reply p;
-	reply_start(&p, s, 0, DNS_RCODE_NOERROR);
-	reply_ns(&p, WIRE_AUTHORITY, "lab.", "ns1.lab.");
-	reply_ns(&p, WIRE_AUTHORITY, "lab.", "ns2.lab.");
-	reply_a(&p, WIRE_ADDITIONAL, "ns1.lab.", 172800, "127.53.1.1");
-	reply_a(&p, WIRE_ADDITIONAL, "ns2.lab.", 172800, "127.53.1.2");
-	reply_opt(&p);
-	reply_send(w, q, s, &p, 5);
-}
-
-/* Referral from lab. to example.lab. (glue for both servers). */
-static void refer_lab_to_example(struct replay *w, struct resolve_req *q, const struct sent *s)
-{
-	struct reply p;
-	reply_start(&p, s, 0, DNS_RCODE_NOERROR);
-	reply_ns(&p, WIRE_AUTHORITY, "example.lab.", "ns1.example.lab.");
-	reply_ns(&p, WIRE_AUTHORITY, "example.lab.", "ns2.example.lab.");
-	reply_a(&p, WIRE_ADDITIONAL, "ns1.example.lab.", 172800, "127.53.2.1");
-	reply_a(&p, WIRE_ADDITIONAL, "ns2.example.lab.", 172800, "127.53.2.2");
-	reply_opt(&p);
-	reply_send(w, q, s, &p, 5);
-}
-
-/* No QNAME minimisation: root, lab., then the question is out to example.lab. (in *s). */
-static void down_to_example(struct replay *w, struct resolve_req *q, struct sent *s,
-			    const char *qname, uint16_t qtype)
-{
-	want_query(q, s, ROOT_SRV, qname, qtype);
-	refer_root_to_lab(w, q, s);
-	want_query(q, s, LAB_SRV, qname, qtype);
-	refer_lab_to_example(w, q, s);
-	want_query(q, s, EXAMPLE_SRV, qname, qtype);
-}
+#include "replay_steps.h"
 
 /* An authoritative negative answer (rcode NOERROR: NODATA, NXDOMAIN) with the SOA of
  * example.lab. at the given TTL and MINIMUM. */
@@ -145,19 +47,6 @@ static void example_answers_a(struct replay *w, struct resolve_req *q, const str
 	reply_send(w, q, s, &p, 5);
 }
 
-static bool has_a(const struct iter_rrset *s, const char *ip)
-{
-	struct netaddr a = rp_addr(ip);
-	uint32_t off = 0;
-	while (off + 2 <= s->size) {
-		uint16_t len = wire_read_u16(s->rdata + off);
-		if (len == 4 && memcmp(s->rdata + off + 2, a.addr, 4) == 0)
-			return true;
-		off += 2u + len;
-	}
-	return false;
-}
-
 /* ---- qtype 0 and the NXDOMAIN key of the cache ---------------------------------------- */
 
 /*
@@ -172,19 +61,19 @@ static void test_nodata_for_a_type0_question_makes_the_name_nxdomain_for_every_t
 	struct replay *w = *state;
 	struct sent s;
 	struct resolve_req *q = replay_request(w, "www.example.lab.", 0);
-	down_to_example(w, q, &s, "www.example.lab.", 0);
+	walk_to_example(w, q, &s, "www.example.lab.", 0);
 	example_says_no(w, q, &s, DNS_RCODE_NOERROR, 3600, 3600); /* NODATA: no TYPE0 there */
-	assert_int_equal(want_done(q)->rcode, DNS_RCODE_NOERROR);
+	assert_int_equal(expect_done(q)->rcode, DNS_RCODE_NOERROR);
 	replay_release(w, q);
 
 	/* www.example.lab. exists; its address must be asked for, not denied from the cache */
 	q = replay_request(w, "www.example.lab.", DNS_TYPE_A);
-	want_query(q, &s, EXAMPLE_SRV, "www.example.lab.", DNS_TYPE_A);
+	expect_query(q, &s, EXAMPLE, "www.example.lab.", DNS_TYPE_A);
 	example_answers_a(w, q, &s, "www.example.lab.", 300, "127.0.0.80");
-	const struct resolve_result *r = want_done(q);
+	const struct resolve_result *r = expect_done(q);
 	assert_int_equal(r->rcode, DNS_RCODE_NOERROR);
 	assert_int_equal(r->n_answer, 1);
-	assert_true(has_a(&r->answer[0], "127.0.0.80"));
+	assert_true(rrset_has_a(&r->answer[0], "127.0.0.80"));
 	replay_release(w, q);
 }
 
@@ -195,9 +84,9 @@ static void test_type0_question_for_a_cached_nxdomain_name_is_nxdomain(void **st
 	struct replay *w = *state;
 	struct sent s;
 	struct resolve_req *q = replay_request(w, "gone.example.lab.", DNS_TYPE_A);
-	down_to_example(w, q, &s, "gone.example.lab.", DNS_TYPE_A);
+	walk_to_example(w, q, &s, "gone.example.lab.", DNS_TYPE_A);
 	example_says_no(w, q, &s, DNS_RCODE_NXDOMAIN, 3600, 3600);
-	assert_int_equal(want_done(q)->rcode, DNS_RCODE_NXDOMAIN);
+	assert_int_equal(expect_done(q)->rcode, DNS_RCODE_NXDOMAIN);
 	replay_release(w, q);
 
 	q = replay_request(w, "gone.example.lab.", 0);
@@ -222,16 +111,16 @@ static void test_first_negative_answer_has_the_same_soa_ttl_as_the_cached_one(vo
 	struct replay *w = *state;
 	struct sent s;
 	struct resolve_req *q = replay_request(w, "nx.example.lab.", DNS_TYPE_A);
-	down_to_example(w, q, &s, "nx.example.lab.", DNS_TYPE_A);
+	walk_to_example(w, q, &s, "nx.example.lab.", DNS_TYPE_A);
 	example_says_no(w, q, &s, DNS_RCODE_NXDOMAIN, 86400, 86400);
-	const struct resolve_result *r = want_done(q);
+	const struct resolve_result *r = expect_done(q);
 	assert_int_equal(r->rcode, DNS_RCODE_NXDOMAIN);
 	assert_non_null(r->soa);
 	uint32_t first = r->soa->ttl;
 	replay_release(w, q);
 
 	q = replay_request(w, "nx.example.lab.", DNS_TYPE_A); /* same second, from the cache */
-	r = want_done(q);
+	r = expect_done(q);
 	assert_int_equal(r->rcode, DNS_RCODE_NXDOMAIN);
 	assert_non_null(r->soa);
 	uint32_t cached = r->soa->ttl;
@@ -249,15 +138,15 @@ static void test_first_answer_has_the_same_ttl_as_the_cached_one(void **state)
 	struct replay *w = *state;
 	struct sent s;
 	struct resolve_req *q = replay_request(w, "long.example.lab.", DNS_TYPE_A);
-	down_to_example(w, q, &s, "long.example.lab.", DNS_TYPE_A);
+	walk_to_example(w, q, &s, "long.example.lab.", DNS_TYPE_A);
 	example_answers_a(w, q, &s, "long.example.lab.", 604800, "127.0.0.7");
-	const struct resolve_result *r = want_done(q);
+	const struct resolve_result *r = expect_done(q);
 	assert_int_equal(r->n_answer, 1);
 	uint32_t first = r->answer[0].ttl;
 	replay_release(w, q);
 
 	q = replay_request(w, "long.example.lab.", DNS_TYPE_A);
-	r = want_done(q);
+	r = expect_done(q);
 	assert_int_equal(r->n_answer, 1);
 	uint32_t cached = r->answer[0].ttl;
 	replay_release(w, q);
@@ -282,15 +171,15 @@ static void test_glue_from_a_referral_is_not_returned_as_an_answer(void **state)
 	struct replay *w = *state;
 	struct sent s;
 	struct resolve_req *q = replay_request(w, "www.example.lab.", DNS_TYPE_A);
-	down_to_example(w, q, &s, "www.example.lab.", DNS_TYPE_A);
+	walk_to_example(w, q, &s, "www.example.lab.", DNS_TYPE_A);
 	example_answers_a(w, q, &s, "www.example.lab.", 300, "127.0.0.80");
-	want_done(q);
+	expect_done(q);
 	replay_release(w, q);
 
 	q = replay_request(w, "ns1.example.lab.", DNS_TYPE_A);
-	want_query(q, &s, EXAMPLE_SRV, "ns1.example.lab.", DNS_TYPE_A);
+	expect_query(q, &s, EXAMPLE, "ns1.example.lab.", DNS_TYPE_A);
 	example_answers_a(w, q, &s, "ns1.example.lab.", 3600, "127.53.2.1");
-	const struct resolve_result *r = want_done(q);
+	const struct resolve_result *r = expect_done(q);
 	assert_int_equal(r->rcode, DNS_RCODE_NOERROR);
 	replay_release(w, q);
 }
@@ -538,18 +427,18 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 			test_nodata_for_a_type0_question_makes_the_name_nxdomain_for_every_type,
-			rv_setup, rv_teardown),
+			setup, teardown),
 		cmocka_unit_test_setup_teardown(
-			test_type0_question_for_a_cached_nxdomain_name_is_nxdomain, rv_setup,
-			rv_teardown),
+			test_type0_question_for_a_cached_nxdomain_name_is_nxdomain, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
-			test_first_negative_answer_has_the_same_soa_ttl_as_the_cached_one, rv_setup,
-			rv_teardown),
+			test_first_negative_answer_has_the_same_soa_ttl_as_the_cached_one, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_first_answer_has_the_same_ttl_as_the_cached_one,
-						rv_setup, rv_teardown),
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(
-			test_glue_from_a_referral_is_not_returned_as_an_answer, rv_setup,
-			rv_teardown),
+			test_glue_from_a_referral_is_not_returned_as_an_answer, setup,
+			teardown),
 		cmocka_unit_test(
 			test_upstream_tcp_answer_behind_a_message_with_another_id_is_delivered),
 		cmocka_unit_test(
