@@ -155,6 +155,26 @@ uint32_t rrcache_clamp_ttl(const struct rrcache *c, uint32_t ttl)
 	return ttl;
 }
 
+/* A new entry for (owner, type) with `extra` bytes of room after its owner (*tail points
+ * there); the rest of the header is zero. NULL when out of memory. */
+static struct cache_entry *entry_new(const uint8_t *owner, uint32_t type, uint32_t h,
+				     size_t extra, uint8_t **tail)
+{
+	size_t olen = wire_name_len(owner);
+	struct cache_entry *e = malloc(sizeof(*e) + olen + extra);
+	if (!e)
+		return NULL;
+	memset(e, 0, sizeof(*e));
+	uint8_t *p = (uint8_t *)(e + 1);
+	memcpy(p, owner, olen);
+	e->hash = h;
+	e->type = type;
+	e->owner = p;
+	e->bytes = sizeof(*e) + olen + extra;
+	*tail = p + olen;
+	return e;
+}
+
 int rrcache_put_rrset(struct rrcache *c, const uint8_t *owner, uint32_t type, uint32_t ttl,
 		      enum cache_rank rank, uint32_t count, const uint8_t *rdata, uint32_t size,
 		      int64_t now)
@@ -162,24 +182,17 @@ int rrcache_put_rrset(struct rrcache *c, const uint8_t *owner, uint32_t type, ui
 	uint32_t h = key_hash(owner, type);
 	if (!may_replace(c, owner, type, h, (uint8_t)rank, now))
 		return 1;
-	size_t olen = wire_name_len(owner);
-	struct cache_entry *e = malloc(sizeof(*e) + olen + size);
+	uint8_t *tail;
+	struct cache_entry *e = entry_new(owner, type, h, size, &tail);
 	if (!e)
 		return -1;
-	memset(e, 0, sizeof(*e));
-	uint8_t *p = (uint8_t *)(e + 1);
-	memcpy(p, owner, olen);
-	memcpy(p + olen, rdata, size);
-	e->hash = h;
-	e->type = type;
+	memcpy(tail, rdata, size);
 	e->kind = CACHE_POSITIVE;
 	e->rank = (uint8_t)rank;
 	e->expires = now + rrcache_clamp_ttl(c, ttl);
 	e->count = count;
 	e->size = size;
-	e->owner = p;
-	e->rdata = p + olen;
-	e->bytes = sizeof(*e) + olen + size;
+	e->rdata = tail;
 	insert(c, e);
 	if (rank >= CACHE_RANK_NONAUTH)
 		remove_key(c, owner, CACHE_TYPE_NXDOMAIN); /* the name exists after all */
@@ -203,26 +216,20 @@ int rrcache_put_negative(struct rrcache *c, const uint8_t *owner, uint32_t type,
 		return 1;
 	uint32_t ttl = rrcache_clamp_negative_ttl(
 		c, rrcache_soa_negative_ttl(soa_ttl, soa_rdata, soa_rdlen));
-	size_t olen = wire_name_len(owner), slen = wire_name_len(soa_owner);
-	struct cache_entry *e = malloc(sizeof(*e) + olen + slen + soa_rdlen);
+	size_t slen = wire_name_len(soa_owner);
+	uint8_t *tail;
+	struct cache_entry *e = entry_new(owner, type, h, slen + soa_rdlen, &tail);
 	if (!e)
 		return -1;
-	memset(e, 0, sizeof(*e));
-	uint8_t *p = (uint8_t *)(e + 1);
-	memcpy(p, owner, olen);
-	memcpy(p + olen, soa_owner, slen);
-	memcpy(p + olen + slen, soa_rdata, soa_rdlen);
-	e->hash = h;
-	e->type = type;
+	memcpy(tail, soa_owner, slen);
+	memcpy(tail + slen, soa_rdata, soa_rdlen);
 	e->kind = type == CACHE_TYPE_NXDOMAIN ? CACHE_NXDOMAIN : CACHE_NODATA;
 	e->rank = CACHE_RANK_ANSWER;
 	e->expires = now + ttl;
-	e->owner = p;
-	e->rdata = p + olen + slen;
-	e->soa_owner = p + olen;
-	e->soa_rdata = p + olen + slen;
+	e->rdata = tail + slen;
+	e->soa_owner = tail;
+	e->soa_rdata = tail + slen;
 	e->soa_rdlen = soa_rdlen;
-	e->bytes = sizeof(*e) + olen + slen + soa_rdlen;
 	insert(c, e);
 	return 0;
 }
