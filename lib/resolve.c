@@ -420,6 +420,8 @@ enum resolve_step resolve_produce(struct resolve_req *q, struct resolve_query *o
 			child_done(q);
 			break;
 		}
+		if (!q->r->trace)
+			continue; /* the zone's text is made only for a trace that shows it */
 		if (q->depth == depth && f->state != was) {
 			char zone[WIRE_NAME_TEXT_MAX];
 			wire_name_to_text(f->dp.zone, zone, sizeof(zone));
