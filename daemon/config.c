@@ -123,7 +123,7 @@ static int parse_uint(const char *s, uint64_t *out)
 	return 0;
 }
 
-/* "10" (seconds), "500ms", "10s", "2m", "1h" → milliseconds. */
+/* "10" (seconds), "500ms", "10s", "2m", "1h", "1d" → milliseconds. */
 static int parse_duration(const char *s, uint64_t *ms)
 {
 	char *end;
@@ -142,6 +142,8 @@ static int parse_duration(const char *s, uint64_t *ms)
 		mult = 60000;
 	else if (!strcmp(end, "h"))
 		mult = 3600000;
+	else if (!strcmp(end, "d"))
+		mult = 86400000;
 	else
 		return -1;
 	*ms = v * mult;
@@ -455,6 +457,9 @@ struct cairn_config *config_load_text(const char *text, size_t len, const char *
 		config_free(cfg);
 		return NULL;
 	}
+	/* Configs are loaded on the main thread only; the count never repeats in a process. */
+	static uint32_t loads;
+	cfg->generation = ++loads;
 	return cfg;
 }
 

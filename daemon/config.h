@@ -66,11 +66,16 @@ struct cairn_config {
 	uint32_t cache_max_ttl_ms;     /* max-ttl */
 	uint32_t cache_min_ttl_ms;     /* min-ttl */
 	uint32_t cache_neg_max_ttl_ms; /* negative-max-ttl */
+	bool serve_stale;              /* serve-stale (RFC 8767) */
+	uint32_t stale_max_age_ms;     /* stale-max-age */
+	bool prefetch;                 /* prefetch */
 
 	/* control: */
 	char *control_socket;          /* socket: UNIX socket path for cairnctl ("" = none) */
 
 	/* derived at load */
+	uint32_t generation;           /* counts loads in this process: keys the message cache,
+					* so a reload never serves an answer of an older config */
 	struct zone **builtins;        /* built-in zones in use (owned) */
 	size_t n_builtins;
 	struct zoneset zoneset;        /* private + built-in, most specific wins */

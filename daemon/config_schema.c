@@ -243,6 +243,15 @@ static const struct conf_option cache_options[] = {
 	  .max = 86400000, .offset = FIELD(cache_neg_max_ttl_ms),
 	  .help = "NXDOMAIN/NODATA are kept at most this long (RFC 2308: SOA TTL and MINIMUM "
 		  "decide below that)" },
+	{ .key = "serve-stale", .type = CT_BOOL, .def = "false", .offset = FIELD(serve_stale),
+	  .help = "when every server fails, answer from expired data with TTL 30 and EDE 3 "
+		  "(RFC 8767)" },
+	{ .key = "stale-max-age", .type = CT_DURATION, .def = "1d", .min = 1000,
+	  .max = 604800000, .offset = FIELD(stale_max_age_ms),
+	  .help = "serve-stale: data expired longer ago than this is not served (1s..7d)" },
+	{ .key = "prefetch", .type = CT_BOOL, .def = "true", .offset = FIELD(prefetch),
+	  .help = "an answer asked for in the last 10% of its TTL is refreshed in the "
+		  "background" },
 	{ 0 },
 };
 

@@ -188,8 +188,12 @@ static void execute(struct control_conn *conn, const struct control_request *req
 		[CONTROL_FLUSH_ALL] = RRCACHE_FLUSH_ALL,
 	};
 	size_t n = 0;
-	if (w->resolver.cache)
-		n = rrcache_flush(w->resolver.cache, what[req->command], req->name);
+	if (w->shared) {
+		n = rrcache_flush(w->shared->cache, what[req->command], req->name);
+		/* A whole message may hold the flushed name anywhere in its chain: they all go,
+		 * and are rebuilt from the RRsets that stay. */
+		msgcache_flush(w->shared->msgs);
+	}
 	if (req->command == CONTROL_FLUSH_NAME || req->command == CONTROL_FLUSH_BELOW) {
 		char name[WIRE_NAME_TEXT_MAX];
 		wire_name_to_text(req->name, name, sizeof(name));

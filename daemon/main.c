@@ -18,6 +18,7 @@
 
 /* Process-wide state: the daemon's single worker and the config it answers with. */
 static struct worker worker;
+static struct worker_shared shared;
 static struct cairn_config *current;
 static struct control *control; /* the control socket of cairnctl, or NULL */
 static const char *config_path;
@@ -128,6 +129,7 @@ static void on_reload_signal(uv_signal_t *s, int signum)
 	struct cairn_config *old = current;
 	current = next;
 	worker_apply_config(&worker, current);
+	worker_shared_apply_config(&shared, current);
 	log_set_level((enum log_level)current->log_level);
 	config_free(old);
 	log_info("reloaded: %zu private zones, %zu built-in zones", current->n_zones,
@@ -170,7 +172,11 @@ static int run(void)
 	uv_signal_start(&sig_int, on_stop_signal, SIGINT);
 	uv_signal_start(&sig_hup, on_reload_signal, SIGHUP);
 
-	bool ok = worker_start(&worker, current) == 0;
+	if (worker_shared_init(&shared, current) < 0) {
+		log_error("out of memory for the cache (cache.size)");
+		return 1;
+	}
+	bool ok = worker_start(&worker, current, &shared) == 0;
 	if (ok && current->control_socket[0]) {
 		control = control_open(&worker, current->control_socket);
 		/* A config file that names a socket gets it or no daemon; the built-in default
@@ -203,6 +209,7 @@ static int run(void)
 		log_info("stopped");
 	}
 	worker_free(&worker);
+	worker_shared_free(&shared);
 	return rc;
 }
 

@@ -47,6 +47,8 @@ struct mesh_entry {
 	struct mesh_entry *ex_next;   /* next request waiting on the same exchange */
 	struct waiter *waiters;
 	size_t n_waiters;
+	uint8_t store;                /* bit 1 << (MSGCACHE_DO|CD flags): message cache keys
+				       * the result is stored under (none for priming) */
 };
 
 struct mesh {
@@ -234,6 +236,13 @@ static void entry_finish(struct mesh_entry *e, const struct resolve_result *res)
 	struct worker *w = m->w;
 	unlink_entry(m, e);
 	exchange_leave(e);
+	if (res && e->store) {
+		struct respond_ctx ctx;
+		worker_respond_ctx(w, &ctx);
+		for (uint8_t flags = 0; flags < 8; flags++)
+			if (e->store & (1u << flags))
+				respond_cache_store(&ctx, e->qname, e->qtype, flags, res);
+	}
 	while (e->waiters) {
 		struct waiter *wt = e->waiters;
 		e->waiters = wt->next;
@@ -242,8 +251,13 @@ static void entry_finish(struct mesh_entry *e, const struct resolve_result *res)
 		if (res) {
 			struct respond_ctx ctx;
 			worker_respond_ctx(w, &ctx);
-			len = respond_resolved(&ctx, wt->rt.transport, &wt->q, res, w->answer,
-					       DNS_MAX_MESSAGE, &w->stats);
+			/* RFC 8767: when resolution failed, an expired answer beats none. */
+			if (res->rcode == DNS_RCODE_SERVFAIL && w->cfg->serve_stale)
+				len = respond_stale(&ctx, wt->rt.transport, &wt->q, w->answer,
+						    DNS_MAX_MESSAGE, &w->stats);
+			if (len == 0)
+				len = respond_resolved(&ctx, wt->rt.transport, &wt->q, res,
+						       w->answer, DNS_MAX_MESSAGE, &w->stats);
 		}
 		worker_reply(w, &wt->rt, w->answer, len);
 		free(wt);
@@ -399,6 +413,7 @@ void mesh_submit(struct mesh *m, const struct wire_query *q, const struct reply_
 	}
 	wt->q = *q;
 	wt->rt = *rt;
+	e->store |= (uint8_t)(1u << respond_cache_flags(q));
 	worker_hold(m->w, &wt->rt);
 	wt->next = e->waiters;
 	e->waiters = wt;
@@ -408,6 +423,25 @@ void mesh_submit(struct mesh *m, const struct wire_query *q, const struct reply_
 		mesh_drive(e);
 	else
 		m->c.joined++;
+}
+
+void mesh_prefetch(struct mesh *m, const struct wire_query *q)
+{
+	uint32_t h = key_hash(q->qname_lc, q->qtype);
+	struct mesh_entry *e = find(m, q->qname_lc, q->qtype, h);
+	/* Clients come first: a refresh never takes the room of one. */
+	if (!e && m->count >= m->w->cfg->max_in_flight / 2)
+		return;
+	if (!e) {
+		e = entry_new(m, q->qname_lc, q->qtype, h);
+		if (!e)
+			return;
+		resolve_set_refresh(e->req);
+		e->store |= (uint8_t)(1u << respond_cache_flags(q));
+		mesh_drive(e);
+		return;
+	}
+	e->store |= (uint8_t)(1u << respond_cache_flags(q));
 }
 
 void mesh_prime(struct mesh *m)

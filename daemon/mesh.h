@@ -39,6 +39,10 @@ void mesh_free(struct mesh *m);
 /* Resolve q for the client rt (copied). Answers at once with SERVFAIL when over the limit. */
 void mesh_submit(struct mesh *m, const struct wire_query *q, const struct reply_to *rt);
 
+/* Prefetch: resolve q again with nobody waiting, not from the cache, and store the answer
+ * (the fast path saw it near the end of its TTL). Skipped when the mesh is half full. */
+void mesh_prefetch(struct mesh *m, const struct wire_query *q);
+
 /* RFC 8109 priming: resolve ". NS" with nobody waiting. */
 void mesh_prime(struct mesh *m);
 

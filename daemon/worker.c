@@ -74,19 +74,51 @@ static void trace_line(void *ctx, const char *line)
 
 static struct rrcache_limits cache_limits(const struct cairn_config *cfg)
 {
-	return (struct rrcache_limits){ .max_bytes = (size_t)cfg->cache_size,
+	size_t msgs = (size_t)cfg->cache_size / WORKER_MSGCACHE_SHARE;
+	return (struct rrcache_limits){ .max_bytes = (size_t)cfg->cache_size - msgs,
 					.max_ttl = cfg->cache_max_ttl_ms / 1000,
 					.min_ttl = cfg->cache_min_ttl_ms / 1000,
 					.neg_max_ttl = cfg->cache_neg_max_ttl_ms / 1000 };
 }
 
+static uint32_t stale_window(const struct cairn_config *cfg)
+{
+	return cfg->serve_stale ? cfg->stale_max_age_ms / 1000 : 0;
+}
+
+int worker_shared_init(struct worker_shared *sh, const struct cairn_config *cfg)
+{
+	struct rrcache_limits lim = cache_limits(cfg);
+	sh->cache = rrcache_new(&lim);
+	sh->msgs = msgcache_new((size_t)cfg->cache_size / WORKER_MSGCACHE_SHARE, stale_window(cfg));
+	if (!sh->cache || !sh->msgs) {
+		worker_shared_free(sh);
+		return -1;
+	}
+	return 0;
+}
+
+void worker_shared_free(struct worker_shared *sh)
+{
+	rrcache_free(sh->cache);
+	msgcache_free(sh->msgs);
+	sh->cache = NULL;
+	sh->msgs = NULL;
+}
+
+void worker_shared_apply_config(struct worker_shared *sh, const struct cairn_config *cfg)
+{
+	struct rrcache_limits lim = cache_limits(cfg);
+	rrcache_set_limits(sh->cache, &lim);
+	msgcache_set_limits(sh->msgs, (size_t)cfg->cache_size / WORKER_MSGCACHE_SHARE,
+			    stale_window(cfg));
+	/* Entries of older generations can never be read again: give their memory back now. */
+	msgcache_flush(sh->msgs);
+}
+
 void worker_apply_config(struct worker *w, const struct cairn_config *cfg)
 {
 	w->cfg = cfg;
-	if (w->resolver.cache) {
-		struct rrcache_limits lim = cache_limits(cfg);
-		rrcache_set_limits(w->resolver.cache, &lim);
-	}
 	struct resolve_opts *o = &w->resolver.opts;
 	o->qname_minimisation = cfg->qname_minimisation;
 	o->use_0x20 = cfg->use_0x20;
@@ -106,16 +138,16 @@ void worker_apply_config(struct worker *w, const struct cairn_config *cfg)
 	w->resolver.hints = &cfg->root_hints;
 }
 
-int worker_start(struct worker *w, const struct cairn_config *cfg)
+int worker_start(struct worker *w, const struct cairn_config *cfg, struct worker_shared *sh)
 {
 	w->env = (struct cairn_env){ .wall_now = env_wall_now, .mono_ms = env_mono_ms,
 				     .random = env_random, .ctx = w };
-	struct rrcache_limits lim = cache_limits(cfg);
+	w->shared = sh;
 	w->resolver.env = &w->env;
-	w->resolver.cache = rrcache_new(&lim);
+	w->resolver.cache = sh->cache;
 	w->resolver.servers = servers_new(WORKER_SERVERS_MAX);
 	w->mesh = mesh_new(w);
-	if (!w->resolver.cache || !w->resolver.servers || !w->mesh) {
+	if (!w->resolver.servers || !w->mesh) {
 		log_error("out of memory");
 		return -1;
 	}
@@ -153,8 +185,7 @@ void worker_free(struct worker *w)
 {
 	mesh_free(w->mesh);
 	w->mesh = NULL;
-	rrcache_free(w->resolver.cache);
-	w->resolver.cache = NULL;
+	w->resolver.cache = NULL; /* shared: main frees it */
 	servers_free(w->resolver.servers);
 	w->resolver.servers = NULL;
 	free(w->udp);
@@ -190,6 +221,9 @@ void worker_respond_ctx(const struct worker *w, struct respond_ctx *ctx)
 		.zones = &cfg->zoneset,
 		.edns_buffer_size = (uint16_t)cfg->edns_buffer_size,
 		.recursion = cfg->recursion,
+		.msgs = w->shared ? w->shared->msgs : NULL,
+		.generation = cfg->generation,
+		.now = env_wall_now(NULL),
 	};
 }
 
@@ -236,6 +270,12 @@ size_t worker_answer(struct worker *w, const struct sockaddr *peer, const uint8_
 	size_t n = respond_to_query(&ctx, &client, pkt, len, out, cap, &w->stats, &resolve, &q);
 	if (!resolve)
 		return n;
+	if (n) {
+		/* Answered from the message cache, near the end of its TTL: refresh it. */
+		if (w->cfg->prefetch && !w->stopping)
+			mesh_prefetch(w->mesh, &q);
+		return n;
+	}
 	if (w->stopping)
 		return respond_servfail(&ctx, rt->transport, &q, EDE_NOT_READY,
 					"cairnd is shutting down", out, cap, &w->stats);
@@ -249,10 +289,13 @@ size_t worker_stats(const struct worker *w, struct control_stat *out, size_t cap
 	const struct worker_counters *wc = &w->counters;
 	const struct resolve_stats *r = &w->resolver.stats;
 	struct rrcache_stats cs = { 0 };
+	struct msgcache_stats ms = { 0 };
 	struct mesh_counters mc = { 0 };
 	size_t in_flight = 0;
-	if (w->resolver.cache)
-		rrcache_get_stats(w->resolver.cache, &cs);
+	if (w->shared && w->shared->cache)
+		rrcache_get_stats(w->shared->cache, &cs);
+	if (w->shared && w->shared->msgs)
+		msgcache_get_stats(w->shared->msgs, &ms);
 	if (w->mesh) {
 		mc = *mesh_counters(w->mesh);
 		in_flight = mesh_size(w->mesh);
@@ -295,6 +338,14 @@ size_t worker_stats(const struct worker *w, struct control_stat *out, size_t cap
 		{ "cache-hits", cs.hits },
 		{ "cache-misses", cs.misses },
 		{ "cache-evictions", cs.evictions },
+		{ "msgcache-entries", ms.entries },
+		{ "msgcache-bytes", ms.bytes },
+		{ "msgcache-hits", ms.hits },
+		{ "msgcache-misses", ms.misses },
+		{ "msgcache-evictions", ms.evictions },
+		{ "answers-from-msgcache", s->fast },
+		{ "answers-stale", s->stale },
+		{ "prefetches", s->prefetch },
 	};
 	size_t n = sizeof(all) / sizeof(all[0]);
 	if (n > cap)

@@ -72,12 +72,30 @@ struct worker_counters {
 	uint64_t tcp_bad_frames;    /* closed for a zero-length message */
 };
 
+/* What the workers of one daemon share. Both caches lock their own shards. */
+struct worker_shared {
+	struct rrcache *cache;               /* RRsets and negative answers */
+	struct msgcache *msgs;               /* whole answers of the fast path */
+};
+
+/* How cache.size is split: this share goes to whole messages, the rest to RRsets (a message
+ * is rebuilt from RRsets when it is gone, never the other way round). */
+#define WORKER_MSGCACHE_SHARE 4              /* 1/4 */
+
+/* Create / free the shared caches for cfg. */
+int worker_shared_init(struct worker_shared *sh, const struct cairn_config *cfg);
+void worker_shared_free(struct worker_shared *sh);
+
+/* Apply cfg's cache limits to the shared caches (a reload). */
+void worker_shared_apply_config(struct worker_shared *sh, const struct cairn_config *cfg);
+
 #define WORKER_RANDOM_POOL 256         /* getrandom() bytes fetched at a time */
 #define WORKER_SERVERS_MAX 100000      /* server addresses remembered (RTT, hold-down) */
 
 struct worker {
 	uv_loop_t loop;
 	const struct cairn_config *cfg;      /* current config; main owns and swaps it */
+	struct worker_shared *shared;        /* the caches every worker uses */
 	struct cairn_env env;                /* clocks and randomness for lib/ */
 	struct resolver resolver;            /* cache, server table and options of lib/resolve */
 	struct mesh *mesh;                   /* questions being resolved */
@@ -95,7 +113,7 @@ struct worker {
 };
 
 /* Bind every listener of cfg on w's loop. Returns 0, or -1 after logging what failed. */
-int worker_start(struct worker *w, const struct cairn_config *cfg);
+int worker_start(struct worker *w, const struct cairn_config *cfg, struct worker_shared *sh);
 
 /* Close listeners; connections close once their answers are written. The loop then ends. */
 void worker_stop(struct worker *w);
@@ -103,7 +121,8 @@ void worker_stop(struct worker *w);
 /* The stop grace is over: close whatever is still open. */
 void worker_force_close(struct worker *w);
 
-/* Install a config: listeners stay, the resolver takes its options and root hints. */
+/* Install a config: listeners stay, the resolver takes its options and root hints (the
+ * shared caches take theirs through worker_shared_apply_config). */
 void worker_apply_config(struct worker *w, const struct cairn_config *cfg);
 
 /* Answer one message from peer; returns the answer length in out, or 0 when nothing is to
@@ -127,7 +146,7 @@ void worker_free(struct worker *w);
 
 /* Every counter of w, named as in the log's "stats:" line and cairnctl stats, in one fixed
  * order (the one list both read). Returns how many were written (at most cap). */
-#define WORKER_STATS_MAX 48
+#define WORKER_STATS_MAX 64
 struct control_stat;
 size_t worker_stats(const struct worker *w, struct control_stat *out, size_t cap);
 

@@ -365,6 +365,11 @@ static void finish(struct resolve_req *q)
 	}
 }
 
+void resolve_set_refresh(struct resolve_req *q)
+{
+	q->refresh = true;
+}
+
 enum resolve_step resolve_produce(struct resolve_req *q, struct resolve_query *out)
 {
 	if (q->done)

@@ -113,6 +113,10 @@ struct resolve_req;
 /* Start resolving (qname canonical, qtype). NULL when out of memory. */
 struct resolve_req *resolve_new(struct resolver *r, const uint8_t *qname, uint16_t qtype);
 
+/* Prefetch (a refresh before expiry): the answer to the question itself is not taken from
+ * the cache, only the delegations that lead to it; the fresh answer replaces the cached one. */
+void resolve_set_refresh(struct resolve_req *q);
+
 /* What to do next. After RESOLVE_DONE, resolve_result() holds the answer. */
 enum resolve_step resolve_produce(struct resolve_req *q, struct resolve_query *out);
 

@@ -107,6 +107,9 @@ void resolve_st_init(struct resolve_req *q, struct frame *f)
 {
 	struct rrcache *c = q->r->cache;
 	int64_t now = resolve_now_wall(q);
+	/* A refresh asks the servers again for the question itself. */
+	if (q->refresh && f == q->f[0] && wire_name_equal(f->sname, f->qname))
+		goto find_servers;
 	for (;;) {
 		const struct cache_entry *e = rrcache_get(c, f->sname, f->qtype, now);
 		if (e && e->kind == CACHE_POSITIVE && e->rank < CACHE_RANK_NONAUTH)
@@ -154,6 +157,7 @@ void resolve_st_init(struct resolve_req *q, struct frame *f)
 		if (!resolve_chain_follow(q, f, t))
 			return;
 	}
+find_servers:;
 	/* RFC 4035 §3.1.4.1: DS lives on the parent side of the cut. */
 	const uint8_t *start = f->qtype == DNS_TYPE_DS && f->sname[0] ? wire_name_parent(f->sname)
 								      : f->sname;

@@ -50,6 +50,7 @@ struct resolve_req {
 	unsigned queries;               /* upstream queries sent */
 	unsigned glueless;              /* NS address lookups started */
 	bool done;
+	bool refresh;                   /* resolve_set_refresh(): skip the cached answer */
 	struct resolve_result result;
 	char why[RESOLVE_EDE_TEXT_MAX]; /* the last failure seen below frame 0 */
 	/* the query in flight */

@@ -127,6 +127,126 @@ static size_t write_reply(const struct respond_ctx *ctx, enum respond_transport 
 	return b.len;
 }
 
+uint8_t respond_cache_flags(const struct wire_query *q)
+{
+	return (uint8_t)((q->edns.present && q->edns.do_bit ? MSGCACHE_DO : 0) |
+			 (q->cd ? MSGCACHE_CD : 0));
+}
+
+static struct msgcache_key cache_key(const struct respond_ctx *ctx, const struct wire_query *q,
+				     uint8_t flags)
+{
+	return (struct msgcache_key){ .qname = q->qname_lc, .qtype = q->qtype, .flags = flags,
+				      .gen = ctx->generation };
+}
+
+/* A stored message (n bytes in out) becomes the answer to q: the query's ID, RD and CD, the
+ * client's spelling of the name, and the client's OPT (RFC 6891 §6.1.1: only to a client
+ * that sent one), with an EDE when given. Returns the length. */
+static size_t finish_stored(const struct respond_ctx *ctx, const struct wire_query *q,
+			    uint8_t *out, size_t n, size_t outcap, int ede, const char *ede_text)
+{
+	uint16_t flags = wire_read_u16(out + 2);
+	flags = (uint16_t)((flags & ~(DNS_FLAG_RD | DNS_FLAG_CD)) |
+			   (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD)));
+	wire_write_u16(out, q->id);
+	wire_write_u16(out + 2, flags);
+	memcpy(out + DNS_HEADER_SIZE, q->qname, q->qname_len);
+	if (!q->edns.present)
+		return n;
+	struct wire_builder b;
+	wire_builder_init(&b, out, outcap);
+	b.len = n;
+	for (int s = 0; s < 3; s++)
+		b.counts[s] = wire_read_u16(out + 6 + 2 * s);
+	struct wire_opt opt = { .udp_size = ctx->edns_buffer_size, .do_bit = q->edns.do_bit,
+				.ede_code = ede, .ede_text = ede_text };
+	if (wire_builder_opt(&b, &opt) < 0)
+		return 0;
+	return b.len;
+}
+
+/* The fast path: the whole answer from the message cache, or 0. */
+static size_t answer_from_cache(const struct respond_ctx *ctx, enum respond_transport transport,
+				const struct wire_query *q, uint8_t *out, size_t outcap,
+				struct respond_stats *st, bool *refresh)
+{
+	if (!ctx->msgs || !ctx->recursion || q->qclass != DNS_CLASS_IN)
+		return 0;
+	size_t limit = transport == RESPOND_UDP ? udp_limit(ctx, q) : outcap;
+	if (limit > outcap)
+		limit = outcap;
+	struct wire_opt opt = { .ede_code = EDE_NONE };
+	size_t opt_size = q->edns.present ? wire_opt_size(&opt) : 0;
+	if (limit < DNS_HEADER_SIZE + opt_size)
+		return 0;
+	struct msgcache_key k = cache_key(ctx, q, respond_cache_flags(q));
+	struct msgcache_hit hit;
+	size_t n = msgcache_get(ctx->msgs, &k, ctx->now, out, limit - opt_size, &hit);
+	if (n == 0)
+		return 0; /* not cached, or too big for this client: the slow path truncates */
+	n = finish_stored(ctx, q, out, n, outcap, EDE_NONE, NULL);
+	st->fast++;
+	count_rcode(st, out[3] & 0x0f);
+	if (hit.prefetch) {
+		st->prefetch++;
+		*refresh = true;
+	}
+	return n;
+}
+
+void respond_cache_store(const struct respond_ctx *ctx, const uint8_t *qname, uint16_t qtype,
+			 uint8_t flags, const struct resolve_result *res)
+{
+	if (!ctx->msgs || res->ede != EDE_NONE ||
+	    (res->rcode != DNS_RCODE_NOERROR && res->rcode != DNS_RCODE_NXDOMAIN))
+		return;
+	uint8_t buf[MSGCACHE_ENTRY_MAX];
+	struct wire_builder b;
+	wire_builder_init(&b, buf, sizeof(buf));
+	wire_builder_header(&b, 0, (uint16_t)(DNS_FLAG_QR | (ctx->recursion ? DNS_FLAG_RA : 0)),
+			    res->rcode);
+	if (wire_builder_question(&b, qname, qtype, DNS_CLASS_IN) < 0)
+		return;
+	bool fits = true;
+	for (size_t i = 0; fits && i < res->n_answer; i++)
+		fits = put_resolved(&b, WIRE_ANSWER, &res->answer[i]) == 0;
+	if (fits && res->soa)
+		fits = put_resolved(&b, WIRE_AUTHORITY, res->soa) == 0;
+	if (fits) {
+		struct msgcache_key k = { .qname = qname, .qtype = qtype, .flags = flags,
+					  .gen = ctx->generation };
+		msgcache_put(ctx->msgs, &k, buf, b.len, ctx->now);
+	}
+}
+
+size_t respond_stale(const struct respond_ctx *ctx, enum respond_transport t,
+		     const struct wire_query *q, uint8_t *out, size_t outcap,
+		     struct respond_stats *st)
+{
+	if (!ctx->msgs)
+		return 0;
+	size_t limit = t == RESPOND_UDP ? udp_limit(ctx, q) : outcap;
+	if (limit > outcap)
+		limit = outcap;
+	static const char text[] = "the servers did not answer: this answer expired and is "
+				   "served stale (RFC 8767)";
+	struct wire_opt opt = { .ede_code = EDE_STALE_ANSWER, .ede_text = text };
+	size_t opt_size = q->edns.present ? wire_opt_size(&opt) : 0;
+	if (limit < DNS_HEADER_SIZE + opt_size)
+		return 0;
+	struct msgcache_key k = cache_key(ctx, q, respond_cache_flags(q));
+	/* RFC 8767 §4: 30 seconds is the TTL a stale answer should carry. */
+	size_t n = msgcache_get_stale(ctx->msgs, &k, ctx->now, RESPOND_STALE_TTL, out,
+				      limit - opt_size);
+	if (n == 0)
+		return 0;
+	n = finish_stored(ctx, q, out, n, outcap, EDE_STALE_ANSWER, text);
+	st->stale++;
+	count_rcode(st, out[3] & 0x0f);
+	return n;
+}
+
 /* Decide the answer of a well-formed standard query; *resolve when it needs recursion. */
 static void answer_query(const struct respond_ctx *ctx, const struct wire_query *q,
 			 struct reply *r, struct zone_answer *za, bool *have_records, bool *resolve)
@@ -202,6 +322,15 @@ size_t respond_to_query(const struct respond_ctx *ctx, const struct respond_clie
 		break;
 	default: {
 		bool need = false;
+		if (resolve) {
+			size_t n = answer_from_cache(ctx, client->transport, &q, out, outcap, st,
+						     resolve);
+			if (n) {
+				if (*resolve)
+					*resolve_q = q;
+				return n;
+			}
+		}
 		answer_query(ctx, &q, &r, &za, &have_records, resolve ? &need : NULL);
 		if (need) {
 			*resolve = true;

@@ -14,17 +14,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/cache/msgcache.h"
 #include "lib/policy/access.h"
 #include "lib/resolve.h"
 #include "lib/wire/query.h"
 #include "lib/zone/zoneset.h"
 
 /* What the daemon's current config provides; read-only while answering. */
+/* RFC 8767 §4: the TTL of a stale answer. */
+#define RESPOND_STALE_TTL 30
+
 struct respond_ctx {
 	const struct access_list *access; /* server.access */
 	const struct zoneset *zones;      /* private + built-in zones */
 	uint16_t edns_buffer_size;        /* server.edns-buffer-size: our UDP payload size */
 	bool recursion;                   /* recursion.enabled: RA=1, resolve other names */
+	struct msgcache *msgs;            /* the fast path's answers (NULL: none) */
+	uint32_t generation;              /* the config's: part of every message cache key */
+	int64_t now;                      /* wall-clock seconds, for the message cache */
 };
 
 /* Counters one worker keeps; the daemon sums and reports them. */
@@ -33,6 +40,9 @@ struct respond_stats {
 	uint64_t dropped;   /* no answer sent: short header or QR=1 */
 	uint64_t formerr, notimp, refused, badvers, servfail, nxdomain, noerror;
 	uint64_t truncated; /* UDP answers sent with TC=1 */
+	uint64_t fast;      /* answered from the message cache */
+	uint64_t stale;     /* answered with stale data after a failed resolution (RFC 8767) */
+	uint64_t prefetch;  /* background refreshes asked for by the fast path */
 };
 
 enum respond_transport { RESPOND_UDP, RESPOND_TCP };
@@ -47,7 +57,10 @@ struct respond_client {
 /* Answer pkt into out (outcap >= 512; 65535 lets TCP answers grow to any size).
  * Returns the answer's length, or 0 when nothing is to be sent now: either the packet must be
  * dropped, or — when resolve is not NULL — the question needs resolution: then *resolve is
- * true and resolve_q holds the parsed query for respond_resolved(). */
+ * true and resolve_q holds the parsed query for respond_resolved().
+ * The fast path comes first: a question whose answer is in the message cache is answered
+ * from it. When that answer is near the end of its TTL the return is the answer's length
+ * *and* *resolve is true: send the answer, and refresh the question in the background. */
 size_t respond_to_query(const struct respond_ctx *ctx, const struct respond_client *client,
 			const uint8_t *pkt, size_t len, uint8_t *out, size_t outcap,
 			struct respond_stats *st, bool *resolve, struct wire_query *resolve_q);
@@ -58,6 +71,21 @@ size_t respond_to_query(const struct respond_ctx *ctx, const struct respond_clie
 size_t respond_resolved(const struct respond_ctx *ctx, enum respond_transport t,
 			const struct wire_query *q, const struct resolve_result *res,
 			uint8_t *out, size_t outcap, struct respond_stats *st);
+
+/* Keep the answer to (qname canonical, qtype, class IN) in the message cache when it is one
+ * worth keeping: NOERROR or NXDOMAIN, no error. flags: MSGCACHE_DO/CD of the questions it
+ * answers. */
+void respond_cache_store(const struct respond_ctx *ctx, const uint8_t *qname, uint16_t qtype,
+			 uint8_t flags, const struct resolve_result *res);
+
+/* RFC 8767: a resolution of q failed; write the expired answer the message cache still
+ * holds, with TTL 30 and EDE 3 (Stale Answer). Returns 0 when there is none. */
+size_t respond_stale(const struct respond_ctx *ctx, enum respond_transport t,
+		     const struct wire_query *q, uint8_t *out, size_t outcap,
+		     struct respond_stats *st);
+
+/* The message cache key flags of a question. */
+uint8_t respond_cache_flags(const struct wire_query *q);
 
 /* Count and write a SERVFAIL with an EDE for a question that cannot be resolved now. */
 size_t respond_servfail(const struct respond_ctx *ctx, enum respond_transport t,

@@ -148,7 +148,10 @@ def test_stats_show_the_cache_filling_and_answering(resolver, ctl, nsd_lab):
     assert ask(resolver, "www.example.lab.").rcode() == dns.rcode.NOERROR
     second = stats(ctl)
     assert second["queries"] == 2
-    assert second["cache-hits"] > first["cache-hits"], "the second answer came from the cache"
+    # The fast path: the whole answer came from the message cache, no request was started.
+    assert second["msgcache-hits"] == first["msgcache-hits"] + 1
+    assert second["answers-from-msgcache"] == 1 and second["requests"] == 1
+    assert second["msgcache-entries"] == 1 and second["msgcache-bytes"] > 0
     assert second["upstream-udp"] == first["upstream-udp"]
     assert asked(nsd_lab, EXAMPLE, "www.example.lab.") == 1
 
@@ -158,7 +161,8 @@ def test_stats_text_and_json_hold_the_same_counters(resolver, ctl):
     text, js = text_stats(ctl), stats(ctl)
     assert text.keys() == js.keys()
     for key in ["cache-entries", "cache-bytes", "cache-max-bytes", "cache-hits",
-                "cache-misses", "cache-evictions", "queries", "servfail", "tcp-accepted",
+                "cache-misses", "cache-evictions", "msgcache-entries", "msgcache-hits",
+                "answers-from-msgcache", "answers-stale", "prefetches", "queries", "servfail", "tcp-accepted",
                 "requests", "upstream-udp", "upstream-timeouts", "uptime-seconds"]:
         assert key in js, key
     text.pop("uptime-seconds"), js.pop("uptime-seconds")

@@ -1,0 +1,380 @@
+/* msgcache — ready answers in wire format, sharded, for the fast path (see msgcache.h). */
+#include "msgcache.h"
+
+#include <malloc.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/wire/dns.h"
+#include "lib/wire/name.h"
+
+#define SHARD_BUCKETS_MIN 64
+
+struct msg_entry {
+	struct msg_entry *hnext;            /* hash chain */
+	struct msg_entry *prev, *next;      /* LRU list */
+	uint32_t hash;
+	uint32_t gen;
+	uint16_t qtype;
+	uint8_t flags;
+	bool prefetch_told;                 /* one caller has been asked to refresh it */
+	uint16_t len;                       /* message bytes */
+	uint16_t n_ttl;                     /* TTL fields in it */
+	uint32_t ttl;                       /* the smallest of them: freshness */
+	int64_t stored;                     /* wall-clock second it was stored */
+	size_t bytes;                       /* what it costs, allocator overhead included */
+	uint8_t data[];                     /* the message, then n_ttl u16 offsets of TTLs */
+};
+
+struct shard {
+	pthread_mutex_t lock;
+	struct msg_entry **buckets;
+	size_t nbuckets;                    /* a power of two */
+	struct msg_entry lru;               /* sentinel: lru.next is the most recently used */
+	size_t max_bytes;
+	struct msgcache_stats st;           /* bytes include the bucket array */
+};
+
+struct msgcache {
+	uint32_t stale_max;                 /* read under any shard lock; written under all */
+	struct shard shard[MSGCACHE_SHARDS];
+};
+
+static uint32_t key_hash(const struct msgcache_key *k)
+{
+	/* FNV-1a over the canonical name, then the rest of the key. */
+	uint32_t h = 2166136261u;
+	size_t n = wire_name_len(k->qname);
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ k->qname[i]) * 16777619u;
+	h = (h ^ (k->qtype >> 8)) * 16777619u;
+	h = (h ^ (k->qtype & 0xff)) * 16777619u;
+	h = (h ^ k->flags) * 16777619u;
+	h = (h ^ (k->gen & 0xff)) * 16777619u;
+	/* Spread the low bits (which pick the bucket) from the high ones (which pick the shard). */
+	h ^= h >> 15;
+	h *= 0x2c1b3c6du;
+	h ^= h >> 12;
+	return h;
+}
+
+static struct shard *shard_of(struct msgcache *c, uint32_t h)
+{
+	return &c->shard[h >> 28 & (MSGCACHE_SHARDS - 1)];
+}
+
+static bool key_matches(const struct msg_entry *e, const struct msgcache_key *k, uint32_t h)
+{
+	return e->hash == h && e->qtype == k->qtype && e->flags == k->flags && e->gen == k->gen &&
+	       wire_name_equal(e->data + DNS_HEADER_SIZE, k->qname);
+}
+
+static struct msg_entry **find_slot(struct shard *s, const struct msgcache_key *k, uint32_t h)
+{
+	struct msg_entry **p = &s->buckets[h & (s->nbuckets - 1)];
+	while (*p && !key_matches(*p, k, h))
+		p = &(*p)->hnext;
+	return p;
+}
+
+static void lru_unlink(struct msg_entry *e)
+{
+	e->prev->next = e->next;
+	e->next->prev = e->prev;
+}
+
+static void lru_push_front(struct shard *s, struct msg_entry *e)
+{
+	e->next = s->lru.next;
+	e->prev = &s->lru;
+	s->lru.next->prev = e;
+	s->lru.next = e;
+}
+
+static void remove_entry(struct shard *s, struct msg_entry **slot)
+{
+	struct msg_entry *e = *slot;
+	*slot = e->hnext;
+	lru_unlink(e);
+	s->st.entries--;
+	s->st.bytes -= e->bytes;
+	free(e);
+}
+
+/* The slot that points at e (e is in the table). */
+static struct msg_entry **slot_of(struct shard *s, const struct msg_entry *e)
+{
+	struct msg_entry **p = &s->buckets[e->hash & (s->nbuckets - 1)];
+	while (*p != e)
+		p = &(*p)->hnext;
+	return p;
+}
+
+static void evict_to_budget(struct shard *s)
+{
+	while (s->st.bytes > s->max_bytes && s->lru.prev != &s->lru) {
+		remove_entry(s, slot_of(s, s->lru.prev));
+		s->st.evictions++;
+	}
+}
+
+static void grow(struct shard *s)
+{
+	size_t n = s->nbuckets * 2;
+	struct msg_entry **nb = calloc(n, sizeof(*nb));
+	if (!nb)
+		return; /* longer chains, still correct */
+	for (size_t i = 0; i < s->nbuckets; i++) {
+		struct msg_entry *e = s->buckets[i];
+		while (e) {
+			struct msg_entry *next = e->hnext;
+			e->hnext = nb[e->hash & (n - 1)];
+			nb[e->hash & (n - 1)] = e;
+			e = next;
+		}
+	}
+	free(s->buckets);
+	s->st.bytes += (n - s->nbuckets) * sizeof(*nb);
+	s->buckets = nb;
+	s->nbuckets = n;
+}
+
+struct msgcache *msgcache_new(size_t max_bytes, uint32_t stale_max)
+{
+	struct msgcache *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->stale_max = stale_max;
+	for (size_t i = 0; i < MSGCACHE_SHARDS; i++) {
+		struct shard *s = &c->shard[i];
+		pthread_mutex_init(&s->lock, NULL);
+		s->lru.next = s->lru.prev = &s->lru;
+		s->max_bytes = max_bytes / MSGCACHE_SHARDS;
+		s->nbuckets = SHARD_BUCKETS_MIN;
+		s->buckets = calloc(s->nbuckets, sizeof(*s->buckets));
+		s->st.bytes = s->nbuckets * sizeof(*s->buckets);
+		if (!s->buckets) {
+			msgcache_free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+void msgcache_free(struct msgcache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < MSGCACHE_SHARDS; i++) {
+		struct shard *s = &c->shard[i];
+		for (size_t b = 0; s->buckets && b < s->nbuckets; b++) {
+			struct msg_entry *e = s->buckets[b];
+			while (e) {
+				struct msg_entry *next = e->hnext;
+				free(e);
+				e = next;
+			}
+		}
+		free(s->buckets);
+		pthread_mutex_destroy(&s->lock);
+	}
+	free(c);
+}
+
+void msgcache_set_limits(struct msgcache *c, size_t max_bytes, uint32_t stale_max)
+{
+	for (size_t i = 0; i < MSGCACHE_SHARDS; i++)
+		pthread_mutex_lock(&c->shard[i].lock);
+	c->stale_max = stale_max;
+	for (size_t i = 0; i < MSGCACHE_SHARDS; i++) {
+		struct shard *s = &c->shard[i];
+		s->max_bytes = max_bytes / MSGCACHE_SHARDS;
+		evict_to_budget(s);
+	}
+	for (size_t i = MSGCACHE_SHARDS; i-- > 0;)
+		pthread_mutex_unlock(&c->shard[i].lock);
+}
+
+/* RFC 1035 §4.1: walk the records after the question, noting where each TTL sits and the
+ * smallest one. Returns how many TTLs, or -1 when the message is malformed or has an OPT. */
+static int find_ttls(const uint8_t *msg, size_t len, uint16_t *offs, uint32_t *min_ttl)
+{
+	if (len < DNS_HEADER_SIZE || wire_read_u16(msg + 4) != 1)
+		return -1;
+	size_t pos = DNS_HEADER_SIZE;
+	if (wire_name_skip(msg, len, &pos) < 0 || pos + 4 > len)
+		return -1;
+	pos += 4;
+	unsigned rrs = (unsigned)wire_read_u16(msg + 6) + wire_read_u16(msg + 8) +
+		       wire_read_u16(msg + 10);
+	uint32_t lowest = UINT32_MAX;
+	int n = 0;
+	for (unsigned i = 0; i < rrs; i++) {
+		if (wire_name_skip(msg, len, &pos) < 0 || pos + 10 > len)
+			return -1;
+		if (wire_read_u16(msg + pos) == DNS_TYPE_OPT)
+			return -1;
+		uint32_t ttl = wire_read_u32(msg + pos + 4);
+		if (ttl < lowest)
+			lowest = ttl;
+		if (offs)
+			offs[n] = (uint16_t)(pos + 4);
+		n++;
+		pos += 10u + wire_read_u16(msg + pos + 8);
+		if (pos > len)
+			return -1;
+	}
+	if (pos != len)
+		return -1;
+	*min_ttl = n ? lowest : 0;
+	return n;
+}
+
+int msgcache_put(struct msgcache *c, const struct msgcache_key *key, const uint8_t *msg,
+		 size_t len, int64_t now)
+{
+	uint32_t ttl;
+	if (len > MSGCACHE_ENTRY_MAX)
+		return -1;
+	int n = find_ttls(msg, len, NULL, &ttl);
+	size_t qlen = wire_name_len(key->qname);
+	if (n < 0 || ttl == 0 || len < DNS_HEADER_SIZE + qlen ||
+	    memcmp(msg + DNS_HEADER_SIZE, key->qname, qlen) != 0)
+		return -1; /* malformed, nothing worth keeping, or not this key's question */
+	struct msg_entry *e = malloc(sizeof(*e) + len + (size_t)n * sizeof(uint16_t));
+	if (!e)
+		return -1;
+	memset(e, 0, sizeof(*e));
+	memcpy(e->data, msg, len);
+	uint16_t offs[MSGCACHE_ENTRY_MAX / 11 + 1]; /* an RR takes at least 11 bytes */
+	find_ttls(msg, len, offs, &ttl);
+	memcpy(e->data + len, offs, (size_t)n * sizeof(uint16_t));
+	e->hash = key_hash(key);
+	e->gen = key->gen;
+	e->qtype = key->qtype;
+	e->flags = key->flags;
+	e->len = (uint16_t)len;
+	e->n_ttl = (uint16_t)n;
+	e->ttl = ttl;
+	e->stored = now;
+	/* What the process pays: the block, the allocator's header, one bucket pointer. */
+	e->bytes = malloc_usable_size(e) + sizeof(size_t) + sizeof(void *);
+
+	struct shard *s = shard_of(c, e->hash);
+	pthread_mutex_lock(&s->lock);
+	struct msg_entry **slot = find_slot(s, key, e->hash);
+	if (*slot)
+		remove_entry(s, slot);
+	slot = &s->buckets[e->hash & (s->nbuckets - 1)];
+	e->hnext = *slot;
+	*slot = e;
+	lru_push_front(s, e);
+	s->st.entries++;
+	s->st.bytes += e->bytes;
+	if (s->st.entries > s->nbuckets)
+		grow(s);
+	evict_to_budget(s);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+/* Copy e into out with each TTL replaced by ttl(original). */
+static void copy_out(const struct msg_entry *e, uint8_t *out, bool stale, uint32_t elapsed,
+		     uint32_t stale_ttl)
+{
+	memcpy(out, e->data, e->len);
+	const uint8_t *offs = e->data + e->len;
+	for (unsigned i = 0; i < e->n_ttl; i++) {
+		uint16_t off;
+		memcpy(&off, offs + i * sizeof(uint16_t), sizeof(off));
+		uint32_t t = wire_read_u32(out + off);
+		wire_write_u32(out + off, stale ? stale_ttl : t - elapsed);
+	}
+}
+
+size_t msgcache_get(struct msgcache *c, const struct msgcache_key *key, int64_t now,
+		    uint8_t *out, size_t cap, struct msgcache_hit *hit)
+{
+	uint32_t h = key_hash(key);
+	struct shard *s = shard_of(c, h);
+	size_t len = 0;
+	pthread_mutex_lock(&s->lock);
+	struct msg_entry **slot = find_slot(s, key, h);
+	struct msg_entry *e = *slot;
+	int64_t age = e ? now - e->stored : 0;
+	if (e && (age < 0 || age >= (int64_t)e->ttl)) {
+		/* Expired (or stored in the future: the clock went back). Kept for serve-stale
+		 * while it may still serve; a miss either way. */
+		if (age < 0 || age >= (int64_t)e->ttl + c->stale_max)
+			remove_entry(s, slot);
+		e = NULL;
+	}
+	if (e && e->len <= cap) {
+		uint32_t left = e->ttl - (uint32_t)age;
+		copy_out(e, out, false, (uint32_t)age, 0);
+		lru_unlink(e);
+		lru_push_front(s, e);
+		hit->ttl_left = left;
+		/* Prefetch (Unbound's rule): asked in the last tenth of its life. */
+		hit->prefetch = !e->prefetch_told && (uint64_t)left * 10 < e->ttl;
+		if (hit->prefetch)
+			e->prefetch_told = true;
+		len = e->len;
+		s->st.hits++;
+	} else {
+		s->st.misses++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return len;
+}
+
+size_t msgcache_get_stale(struct msgcache *c, const struct msgcache_key *key, int64_t now,
+			  uint32_t stale_ttl, uint8_t *out, size_t cap)
+{
+	uint32_t h = key_hash(key);
+	struct shard *s = shard_of(c, h);
+	size_t len = 0;
+	pthread_mutex_lock(&s->lock);
+	struct msg_entry *e = *find_slot(s, key, h);
+	int64_t age = e ? now - e->stored : -1;
+	if (e && age >= 0 && age < (int64_t)e->ttl + c->stale_max && e->len <= cap) {
+		bool fresh = age < (int64_t)e->ttl;
+		copy_out(e, out, !fresh, (uint32_t)age, stale_ttl);
+		len = e->len;
+		s->st.stale_hits++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return len;
+}
+
+size_t msgcache_flush(struct msgcache *c)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < MSGCACHE_SHARDS; i++) {
+		struct shard *s = &c->shard[i];
+		pthread_mutex_lock(&s->lock);
+		while (s->lru.next != &s->lru) {
+			remove_entry(s, slot_of(s, s->lru.next));
+			n++;
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	return n;
+}
+
+void msgcache_get_stats(struct msgcache *c, struct msgcache_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < MSGCACHE_SHARDS; i++) {
+		struct shard *s = &c->shard[i];
+		pthread_mutex_lock(&s->lock);
+		out->entries += s->st.entries;
+		out->bytes += s->st.bytes;
+		out->hits += s->st.hits;
+		out->misses += s->st.misses;
+		out->evictions += s->st.evictions;
+		out->stale_hits += s->st.stale_hits;
+		pthread_mutex_unlock(&s->lock);
+	}
+}
