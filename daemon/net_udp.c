@@ -17,8 +17,22 @@
 #include "log.h"
 #include "worker.h"
 
-#define UDP_READ_BATCH 64   /* datagrams per wake-up before other handles get a turn */
+#define UDP_READ_ROUNDS 4   /* recvmmsg calls per wake-up before other handles get a turn */
 #define UDP_QUEUE_MAX 1024  /* queued replies per socket; more are dropped and counted */
+
+/* The buffers of one recvmmsg/sendmmsg round. A query larger than UDP_QUERY_MAX is dropped;
+ * an answer is at most server.edns-buffer-size (<= 4096) bytes. */
+struct udp_batch {
+	struct mmsghdr in[UDP_BATCH];
+	struct iovec iov_in[UDP_BATCH];
+	union udp_control cin[UDP_BATCH];
+	struct sockaddr_storage from[UDP_BATCH]; /* senders; then, compacted, answer targets */
+	uint8_t query[UDP_BATCH][UDP_QUERY_MAX];
+	struct mmsghdr out[UDP_BATCH];
+	struct iovec iov_out[UDP_BATCH];
+	union udp_control cout[UDP_BATCH];
+	uint8_t answer[UDP_BATCH][UDP_ANSWER_MAX];
+};
 
 /* A reply waiting for the socket to become writable. */
 struct udp_queued {
@@ -123,40 +137,94 @@ static void flush_queue(struct udp_listener *l)
 	uv_poll_start(&l->poll, UV_READABLE, on_poll);
 }
 
+/* Send answers 0..n of the batch; what the kernel cannot take now is queued. */
+static void send_batch(struct udp_listener *l, unsigned n)
+{
+	struct udp_batch *b = l->batch;
+	unsigned i = 0;
+	while (i < n && !l->queued) {
+		int r = sendmmsg(l->fd, b->out + i, n - i, 0);
+		if (r > 0) {
+			i += (unsigned)r;
+			continue;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+			break; /* the rest waits in the queue, in order */
+		if (errno != EINTR) {
+			/* This one answer cannot go (e.g. no route back): skip it alone. */
+			l->w->counters.udp_send_errors++;
+			i++;
+		}
+	}
+	for (; i < n; i++) {
+		struct msghdr *h = &b->out[i].msg_hdr;
+		queue_reply(l, h->msg_iov->iov_base, h->msg_iov->iov_len, &b->from[i],
+			    h->msg_namelen, &b->cout[i], h->msg_controllen);
+	}
+}
+
+/* Read what has arrived, UDP_BATCH datagrams per recvmmsg, answer each, and send the answers
+ * of a batch with one sendmmsg: on loopback the per-packet system call is most of the cost. */
 static void read_batch(struct udp_listener *l)
 {
 	struct worker *w = l->w;
-	for (int i = 0; i < UDP_READ_BATCH && l->open; i++) {
-		struct sockaddr_storage from;
-		union udp_control cin;
-		struct iovec iov = { .iov_base = l->buf, .iov_len = sizeof(l->buf) };
-		struct msghdr msg = {
-			.msg_name = &from,
-			.msg_namelen = sizeof(from),
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = cin.buf,
-			.msg_controllen = sizeof(cin.buf),
-		};
-		ssize_t n = recvmsg(l->fd, &msg, 0);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+	struct udp_batch *b = l->batch;
+	for (int round = 0; round < UDP_READ_ROUNDS && l->open; round++) {
+		for (unsigned i = 0; i < UDP_BATCH; i++) {
+			b->iov_in[i] = (struct iovec){ .iov_base = b->query[i],
+						       .iov_len = sizeof(b->query[i]) };
+			b->in[i].msg_hdr = (struct msghdr){
+				.msg_name = &b->from[i],
+				.msg_namelen = sizeof(b->from[i]),
+				.msg_iov = &b->iov_in[i],
+				.msg_iovlen = 1,
+				.msg_control = b->cin[i].buf,
+				.msg_controllen = sizeof(b->cin[i].buf),
+			};
+		}
+		int got = recvmmsg(l->fd, b->in, UDP_BATCH, 0, NULL);
+		if (got <= 0) {
+			if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				log_debug("UDP receive error: %s", strerror(errno));
 			return;
 		}
-		if (msg.msg_flags & MSG_TRUNC) {
-			w->stats.queries++;
-			w->stats.dropped++;
-			continue;
+		unsigned n_out = 0;
+		for (unsigned i = 0; i < (unsigned)got && l->open; i++) {
+			struct msghdr *in = &b->in[i].msg_hdr;
+			if (in->msg_flags & MSG_TRUNC) {
+				/* Larger than any query deserves: dropped and counted. */
+				w->stats.queries++;
+				w->stats.dropped++;
+				continue;
+			}
+			/* Answers are built in slot n_out <= i: the addresses of datagram i move
+			 * there with them. */
+			struct reply_to rt = { .transport = RESPOND_UDP, .udp = l,
+					       .peer = b->from[i], .peerlen = in->msg_namelen };
+			rt.controllen = reply_control(in, &rt.control);
+			size_t len = worker_answer(w, (struct sockaddr *)&rt.peer, b->query[i],
+						   b->in[i].msg_len, b->answer[n_out],
+						   sizeof(b->answer[n_out]), &rt);
+			if (!len)
+				continue;
+			b->from[n_out] = rt.peer;
+			b->cout[n_out] = rt.control;
+			b->iov_out[n_out] = (struct iovec){ .iov_base = b->answer[n_out],
+							    .iov_len = len };
+			b->out[n_out].msg_hdr = (struct msghdr){
+				.msg_name = &b->from[n_out],
+				.msg_namelen = rt.peerlen,
+				.msg_iov = &b->iov_out[n_out],
+				.msg_iovlen = 1,
+				.msg_control = rt.controllen ? b->cout[n_out].buf : NULL,
+				.msg_controllen = rt.controllen,
+			};
+			n_out++;
 		}
-		struct reply_to rt = { .transport = RESPOND_UDP, .udp = l, .peer = from,
-				       .peerlen = msg.msg_namelen };
-		rt.controllen = reply_control(&msg, &rt.control);
-		size_t len = worker_answer(w, (struct sockaddr *)&from, l->buf, (size_t)n,
-					   w->answer, DNS_MAX_MESSAGE, &rt);
-		if (len)
-			udp_listener_reply(l, w->answer, len, &from, msg.msg_namelen, &rt.control,
-					   rt.controllen);
+		if (n_out && l->open)
+			send_batch(l, n_out);
+		if ((unsigned)got < UDP_BATCH)
+			return; /* the socket is drained */
 	}
 }
 
@@ -196,9 +264,15 @@ int udp_listener_start(struct worker *w, struct udp_listener *l, const struct so
 	int on = 1, fam = sa->sa_family;
 	l->w = w;
 	l->family = fam;
+	l->batch = malloc(sizeof(*l->batch));
+	if (!l->batch)
+		return UV_ENOMEM;
 	l->fd = socket(fam, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (l->fd < 0)
+	if (l->fd < 0) {
+		free(l->batch);
+		l->batch = NULL;
 		return uv_translate_sys_error(errno);
+	}
 	bool ok = fam == AF_INET
 			  ? setsockopt(l->fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) == 0
 			  : setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == 0 &&
@@ -210,12 +284,16 @@ int udp_listener_start(struct worker *w, struct udp_listener *l, const struct so
 		int e = uv_translate_sys_error(errno);
 		close(l->fd);
 		l->fd = -1;
+		free(l->batch);
+		l->batch = NULL;
 		return e;
 	}
 	int r = uv_poll_init_socket(&w->loop, &l->poll, l->fd);
 	if (r < 0) {
 		close(l->fd);
 		l->fd = -1;
+		free(l->batch);
+		l->batch = NULL;
 		return r;
 	}
 	l->poll.data = l;
@@ -235,6 +313,8 @@ static void on_closed(uv_handle_t *h)
 	}
 	l->queue_tail = NULL;
 	l->queued = 0;
+	free(l->batch);
+	l->batch = NULL;
 }
 
 void udp_listener_close(struct udp_listener *l)

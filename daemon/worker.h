@@ -23,6 +23,11 @@ struct tcp_conn;
 struct mesh;
 
 struct udp_queued;
+struct udp_batch;
+
+#define UDP_BATCH 32                /* datagrams per recvmmsg and answers per sendmmsg */
+#define UDP_QUERY_MAX 4096          /* bytes of a UDP query; longer ones are dropped */
+#define UDP_ANSWER_MAX 4096         /* bytes of a UDP answer: server.edns-buffer-size at most */
 
 /* Room for one IPv4 or IPv6 packet-info control message, aligned for struct cmsghdr (which
  * ends in a flexible array, so it cannot sit in a union inside another struct). */
@@ -53,7 +58,7 @@ struct udp_listener {
 	struct udp_queued *queue_head;  /* replies the kernel could not take yet */
 	struct udp_queued *queue_tail;
 	size_t queued;                  /* how many */
-	uint8_t buf[DNS_MAX_MESSAGE];   /* every datagram is read here */
+	struct udp_batch *batch;        /* datagrams are read and answered here */
 };
 
 /* One listening TCP socket. */
