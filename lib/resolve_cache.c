@@ -68,7 +68,8 @@ void resolve_find_dp(struct resolve_req *q, struct frame *f, const uint8_t *star
 	const uint8_t *name = start;
 	for (;;) {
 		const struct cache_entry *e = rrcache_get(c, name, DNS_TYPE_NS, now);
-		if (e && e->kind == CACHE_POSITIVE) {
+		bool found = e && e->kind == CACHE_POSITIVE;
+		if (found) {
 			deleg_init(&f->dp, name, wire_name_parent(name));
 			f->dp.from_cache = true;
 			uint32_t off = 0;
@@ -77,7 +78,9 @@ void resolve_find_dp(struct resolve_req *q, struct frame *f, const uint8_t *star
 			while (rrcache_next_rdata(e, &off, &rd, &rdlen))
 				if (wire_name_len_bounded(rd, rdlen) > 0)
 					deleg_add_ns(&f->dp, rd);
-			/* e may go when the cache is read again: only its copy is used below */
+		}
+		rrcache_release(c, e); /* only its copy in f->dp is used below */
+		if (found) {
 			for (unsigned i = 0; i < f->dp.n_ns; i++)
 				deleg_add_cached_addrs(&f->dp, i, c, now);
 			if (f->dp.n_ns)
@@ -111,17 +114,26 @@ void resolve_st_init(struct resolve_req *q, struct frame *f)
 	if (q->refresh && f == q->f[0] && wire_name_equal(f->sname, f->qname))
 		goto find_servers;
 	for (;;) {
+		/* Each entry found is copied, then released before the cache is read again. */
 		const struct cache_entry *e = rrcache_get(c, f->sname, f->qtype, now);
-		if (e && e->kind == CACHE_POSITIVE && e->rank < CACHE_RANK_NONAUTH)
+		if (e && e->kind == CACHE_POSITIVE && e->rank < CACHE_RANK_NONAUTH) {
+			rrcache_release(c, e);
 			e = NULL; /* RFC 2181 §5.4.1: glue and a referral's NS are no answer */
+		}
 		if (e) {
 			f->rcode = DNS_RCODE_NOERROR;
 			struct iter_rrset s;
+			int r;
 			if (e->kind == CACHE_POSITIVE) {
-				if (copy_entry(e, now, &s) < 0 || resolve_frame_append(f, &s) < 0)
+				r = copy_entry(e, now, &s);
+				rrcache_release(c, e);
+				if (r < 0 || resolve_frame_append(f, &s) < 0)
 					goto oom;
-			} else if (negative_soa(f, e, now) < 0) {
-				goto oom;
+			} else {
+				r = negative_soa(f, e, now);
+				rrcache_release(c, e);
+				if (r < 0)
+					goto oom;
 			}
 			f->state = FS_DONE;
 			return;
@@ -133,7 +145,9 @@ void resolve_st_init(struct resolve_req *q, struct frame *f)
 			e = rrcache_get(c, a, CACHE_TYPE_NXDOMAIN, now);
 		}
 		if (e) {
-			if (negative_soa(f, e, now) < 0)
+			int r = negative_soa(f, e, now);
+			rrcache_release(c, e);
+			if (r < 0)
 				goto oom;
 			f->rcode = DNS_RCODE_NXDOMAIN;
 			f->state = FS_DONE;
@@ -142,11 +156,17 @@ void resolve_st_init(struct resolve_req *q, struct frame *f)
 		if (f->qtype == DNS_TYPE_CNAME)
 			break;
 		e = rrcache_get(c, f->sname, DNS_TYPE_CNAME, now);
-		if (!e || e->kind != CACHE_POSITIVE || e->rank < CACHE_RANK_NONAUTH)
+		if (e && (e->kind != CACHE_POSITIVE || e->rank < CACHE_RANK_NONAUTH)) {
+			rrcache_release(c, e);
+			break;
+		}
+		if (!e)
 			break;
 		struct iter_rrset s;
 		uint8_t t[WIRE_NAME_MAX];
-		if (copy_entry(e, now, &s) < 0)
+		int r = copy_entry(e, now, &s);
+		rrcache_release(c, e);
+		if (r < 0)
 			goto oom;
 		if (!iter_rrset_target(&s, t)) {
 			iter_rrset_free(&s);

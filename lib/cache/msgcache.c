@@ -33,7 +33,7 @@ struct shard {
 	size_t nbuckets;                    /* a power of two */
 	struct msg_entry lru;               /* sentinel: lru.next is the most recently used */
 	size_t max_bytes;
-	struct msgcache_stats st;           /* bytes include the bucket array */
+	struct msgcache_stats st;
 };
 
 struct msgcache {
@@ -135,7 +135,6 @@ static void grow(struct shard *s)
 		}
 	}
 	free(s->buckets);
-	s->st.bytes += (n - s->nbuckets) * sizeof(*nb);
 	s->buckets = nb;
 	s->nbuckets = n;
 }
@@ -153,7 +152,6 @@ struct msgcache *msgcache_new(size_t max_bytes, uint32_t stale_max)
 		s->max_bytes = max_bytes / MSGCACHE_SHARDS;
 		s->nbuckets = SHARD_BUCKETS_MIN;
 		s->buckets = calloc(s->nbuckets, sizeof(*s->buckets));
-		s->st.bytes = s->nbuckets * sizeof(*s->buckets);
 		if (!s->buckets) {
 			msgcache_free(c);
 			return NULL;
@@ -258,8 +256,9 @@ int msgcache_put(struct msgcache *c, const struct msgcache_key *key, const uint8
 	e->n_ttl = (uint16_t)n;
 	e->ttl = ttl;
 	e->stored = now;
-	/* What the process pays: the block, the allocator's header, one bucket pointer. */
-	e->bytes = malloc_usable_size(e) + sizeof(size_t) + sizeof(void *);
+	/* What the process pays: the block, the allocator's header, and the bucket pointers
+	 * (the table grows at one entry per bucket, so at most two per entry). */
+	e->bytes = malloc_usable_size(e) + sizeof(size_t) + 2 * sizeof(void *);
 
 	struct shard *s = shard_of(c, e->hash);
 	pthread_mutex_lock(&s->lock);

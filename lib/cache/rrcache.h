@@ -7,9 +7,10 @@
  * that proves it (RFC 2308 §5). Every entry has an absolute expiry in wall-clock seconds and
  * a trust rank (RFC 2181 §5.4.1), so that glue never overwrites an authoritative answer.
  *
- * Memory is counted per entry and bounded: past the byte budget the least recently used
- * entries go. One thread uses a cache at a time; issue #5 replaces this with the sharded
- * cache and the wire-format message cache of the fast path.
+ * Memory is counted per entry (allocator overhead and index included) and bounded: past the
+ * byte budget the least recently used entries go. Every worker thread shares one cache:
+ * entries are spread over RRCACHE_SHARDS shards by hash, each with its own lock, LRU list and
+ * share of the budget (Unbound's slabhash), so that threads rarely wait on each other.
  */
 #ifndef CAIRN_CACHE_RRCACHE_H
 #define CAIRN_CACHE_RRCACHE_H
@@ -17,6 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#define RRCACHE_SHARDS 16 /* a power of two */
 
 /* The key of an NXDOMAIN entry: outside the 16-bit type space, so that no question (not even
  * one for the reserved type 0) can read or write it as a type. */
@@ -33,8 +36,8 @@ enum cache_rank {
 
 enum cache_kind { CACHE_POSITIVE, CACHE_NODATA, CACHE_NXDOMAIN };
 
-/* One entry. Readers treat it as read-only and copy what they keep: the next store may
- * evict it. */
+/* One entry. Readers treat it as read-only, copy what they keep and let it go with
+ * rrcache_release(): once released, another thread may evict it. */
 struct cache_entry {
 	struct cache_entry *hnext;          /* hash chain */
 	struct cache_entry *lru_prev, *lru_next;
@@ -67,7 +70,12 @@ struct rrcache_stats {
 
 struct rrcache;
 
+/* A cache of RRCACHE_SHARDS shards; NULL when out of memory. */
 struct rrcache *rrcache_new(const struct rrcache_limits *lim);
+
+/* The same with a chosen number of shards (a power of two, 1..RRCACHE_SHARDS): one shard
+ * makes the LRU order global, which tests of eviction order need. */
+struct rrcache *rrcache_new_sharded(const struct rrcache_limits *lim, unsigned shards);
 void rrcache_free(struct rrcache *c);
 
 /* Store an RRset (owner canonical). Replaces an entry of lower or equal rank, or an expired
@@ -84,9 +92,14 @@ int rrcache_put_negative(struct rrcache *c, const uint8_t *owner, uint32_t type,
 			 const uint8_t *soa_owner, uint32_t soa_ttl, const uint8_t *soa_rdata,
 			 uint16_t soa_rdlen, int64_t now);
 
-/* The live entry for (owner, type) — an RRset or a NODATA — or NULL. */
+/* The live entry for (owner, type) — an RRset or a NODATA — or NULL. A found entry's shard
+ * stays locked: read it, copy what is kept, then rrcache_release() it before any other call
+ * on the cache (holding two would risk a deadlock between threads). */
 const struct cache_entry *rrcache_get(struct rrcache *c, const uint8_t *owner, uint32_t type,
 				      int64_t now);
+
+/* Let go of an entry rrcache_get() returned (NULL is a no-op). */
+void rrcache_release(struct rrcache *c, const struct cache_entry *e);
 
 /* Seconds an entry has left (0 once expired). */
 uint32_t rrcache_ttl_left(const struct cache_entry *e, int64_t now);
@@ -95,7 +108,7 @@ uint32_t rrcache_ttl_left(const struct cache_entry *e, int64_t now);
 bool rrcache_next_rdata(const struct cache_entry *e, uint32_t *off, const uint8_t **rd,
 			uint16_t *rdlen);
 
-void rrcache_get_stats(const struct rrcache *c, struct rrcache_stats *out);
+void rrcache_get_stats(struct rrcache *c, struct rrcache_stats *out);
 
 /* What a flush removes (the seeds' fix for "the record exists now but clients still get
  * NXDOMAIN"). */

@@ -70,6 +70,7 @@ void deleg_add_cached_addrs(struct deleg *d, unsigned i, struct rrcache *c, int6
 			memcpy(a.addr, rd, rdlen);
 			deleg_add_addr(d, i, &a);
 		}
+		rrcache_release(c, e);
 	}
 }
 

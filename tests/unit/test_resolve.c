@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "cache_helpers.h"
 #include "replay_steps.h"
 
 /* ---- following referrals to an answer ---- */
@@ -140,7 +141,7 @@ static void test_nxdomain_with_soa_is_the_result_and_is_cached(void **state)
 	uint8_t name[WIRE_NAME_MAX];
 	rp_lname("nope.example.lab.", name);
 	const struct cache_entry *e =
-		rrcache_get(w->r.cache, name, CACHE_TYPE_NXDOMAIN, w->wall);
+		cache_snapshot(w->r.cache, name, CACHE_TYPE_NXDOMAIN, w->wall);
 	assert_non_null(e);
 	assert_int_equal(e->kind, CACHE_NXDOMAIN);
 	assert_int_equal(rrcache_ttl_left(e, w->wall), 300);
@@ -292,9 +293,9 @@ static void test_cname_to_a_missing_name_is_nxdomain_with_the_cname(void **state
 	/* the target is what does not exist, not the name asked */
 	uint8_t n[WIRE_NAME_MAX];
 	rp_lname("gone.example.lab.", n);
-	assert_non_null(rrcache_get(w->r.cache, n, CACHE_TYPE_NXDOMAIN, w->wall));
+	assert_non_null(cache_snapshot(w->r.cache, n, CACHE_TYPE_NXDOMAIN, w->wall));
 	rp_lname("www.example.lab.", n);
-	assert_null(rrcache_get(w->r.cache, n, CACHE_TYPE_NXDOMAIN, w->wall));
+	assert_null(cache_snapshot(w->r.cache, n, CACHE_TYPE_NXDOMAIN, w->wall));
 	replay_release(w, q);
 
 	/* from the cache: the same CNAME, the same NXDOMAIN */
@@ -437,7 +438,7 @@ static void test_referral_glue_outside_bailiwick_is_ignored(void **state)
 	assert_int_equal(w->r.stats.glue_dropped, 1);
 	uint8_t n[WIRE_NAME_MAX];
 	rp_lname("ns.example.net.", n);
-	assert_null(rrcache_get(w->r.cache, n, DNS_TYPE_A, w->wall));
+	assert_null(cache_snapshot(w->r.cache, n, DNS_TYPE_A, w->wall));
 
 	/* the engine looks ns.example.net. up itself, from the root (nothing of net. known) */
 	expect_query(q, &s, ROOT, "ns.example.net.", DNS_TYPE_A);
@@ -626,7 +627,7 @@ static void test_nxdomain_without_the_question_is_not_believed(void **state)
 	assert_int_equal(w->r.stats.mismatched, 1);
 	uint8_t n[WIRE_NAME_MAX];
 	rp_lname(LONG_NAME, n);
-	assert_null(rrcache_get(w->r.cache, n, CACHE_TYPE_NXDOMAIN, w->wall));
+	assert_null(cache_snapshot(w->r.cache, n, CACHE_TYPE_NXDOMAIN, w->wall));
 	/* the real answer is still taken */
 	answer_a(w, q, &s, LONG_NAME, "127.0.0.80");
 	assert_int_equal(expect_done(q)->rcode, DNS_RCODE_NOERROR);
@@ -841,7 +842,7 @@ static void test_additional_records_for_other_names_are_not_cached(void **state)
 	reply_send(w, q, &s, &p, 10);
 	uint8_t n[WIRE_NAME_MAX];
 	rp_lname("www.example.lab.", n);
-	assert_null(rrcache_get(w->r.cache, n, DNS_TYPE_A, w->wall));
+	assert_null(cache_snapshot(w->r.cache, n, DNS_TYPE_A, w->wall));
 	static const char *const NS1[] = { "127.53.1.1", NULL };
 	expect_query(q, &s, NS1, "www.example.lab.", DNS_TYPE_A);
 	replay_release(w, q);
@@ -1265,7 +1266,7 @@ static void test_qname_minimisation_reveals_one_label_per_step(void **state)
 	/* the NODATA of the minimised steps is no answer for the client's names */
 	uint8_t n[WIRE_NAME_MAX];
 	rp_lname("c.example.lab.", n);
-	assert_null(rrcache_get(w->r.cache, n, DNS_TYPE_A, w->wall));
+	assert_null(cache_snapshot(w->r.cache, n, DNS_TYPE_A, w->wall));
 	replay_release(w, q);
 }
 
@@ -1309,7 +1310,7 @@ static void test_nxdomain_for_a_minimised_name_makes_the_engine_ask_the_full_nam
 	/* and the denial was not believed */
 	uint8_t n[WIRE_NAME_MAX];
 	rp_lname("c.example.lab.", n);
-	assert_null(rrcache_get(w->r.cache, n, CACHE_TYPE_NXDOMAIN, w->wall));
+	assert_null(cache_snapshot(w->r.cache, n, CACHE_TYPE_NXDOMAIN, w->wall));
 	replay_release(w, q);
 }
 

@@ -1,13 +1,16 @@
 /* Unit tests for lib/cache/rrcache.h: the clock is the `now` argument, so expiry is exact. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "cache_helpers.h"
 #include "lib/cache/rrcache.h"
 #include "lib/wire/dns.h"
 #include "lib/wire/name.h"
@@ -31,7 +34,8 @@ static struct rrcache *new_cache(size_t max_bytes)
 		.min_ttl = 0,
 		.neg_max_ttl = 3600,
 	};
-	struct rrcache *c = rrcache_new(&lim);
+	/* One shard: the LRU order is then global, as the eviction tests expect. */
+	struct rrcache *c = rrcache_new_sharded(&lim, 1);
 	assert_non_null(c);
 	return c;
 }
@@ -61,7 +65,7 @@ static const struct cache_entry *get(struct rrcache *c, const char *owner, uint3
 {
 	uint8_t n[WIRE_NAME_MAX];
 	name_of(owner, n);
-	return rrcache_get(c, n, type, now);
+	return cache_snapshot(c, n, type, now);
 }
 
 /* The last byte of the single A record of a live entry (which one is stored). */
@@ -128,7 +132,7 @@ static void test_stored_rrset_comes_back_with_its_records(void **state)
 					   sizeof(rdata), T0),
 			 0);
 
-	const struct cache_entry *e = rrcache_get(c, owner, DNS_TYPE_A, T0 + 10);
+	const struct cache_entry *e = cache_snapshot(c, owner, DNS_TYPE_A, T0 + 10);
 	assert_non_null(e);
 	assert_int_equal(e->kind, CACHE_POSITIVE);
 	assert_int_equal(e->type, DNS_TYPE_A);
@@ -148,7 +152,7 @@ static void test_stored_rrset_comes_back_with_its_records(void **state)
 	assert_false(rrcache_next_rdata(e, &off, &rd, &rdlen));
 
 	/* another type at the same owner is another key */
-	assert_null(rrcache_get(c, owner, DNS_TYPE_AAAA, T0 + 10));
+	assert_null(cache_snapshot(c, owner, DNS_TYPE_AAAA, T0 + 10));
 	rrcache_free(c);
 }
 
@@ -272,13 +276,13 @@ static void test_nodata_is_kept_per_type(void **state)
 	assert_int_equal(rrcache_put_negative(c, owner, DNS_TYPE_AAAA, s.owner, 3600, s.rd, s.len,
 					      T0),
 			 0);
-	const struct cache_entry *e = rrcache_get(c, owner, DNS_TYPE_AAAA, T0);
+	const struct cache_entry *e = cache_snapshot(c, owner, DNS_TYPE_AAAA, T0);
 	assert_non_null(e);
 	assert_int_equal(e->kind, CACHE_NODATA);
 	assert_int_equal(rrcache_ttl_left(e, T0), 600);
 	/* NODATA for AAAA says nothing about A, nor that the name is missing */
-	assert_null(rrcache_get(c, owner, DNS_TYPE_A, T0));
-	assert_null(rrcache_get(c, owner, CACHE_TYPE_NXDOMAIN, T0));
+	assert_null(cache_snapshot(c, owner, DNS_TYPE_A, T0));
+	assert_null(cache_snapshot(c, owner, CACHE_TYPE_NXDOMAIN, T0));
 	rrcache_free(c);
 }
 
@@ -543,6 +547,91 @@ static void test_smaller_budget_evicts_at_once(void **state)
 	rrcache_free(c);
 }
 
+/* The daemon's cache: 16 shards, each with a sixteenth of the budget. The whole stays within
+ * the budget, and what was read recently survives a flood of new names. */
+static void test_sharded_cache_holds_its_budget(void **state)
+{
+	(void)state;
+	struct rrcache_limits lim = { .max_bytes = 256 * 1024, .max_ttl = 86400,
+				      .neg_max_ttl = 3600 };
+	struct rrcache *c = rrcache_new(&lim);
+	assert_non_null(c);
+	for (int i = 0; i < 20000; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "n%d.example.lab.", i);
+		put_a(c, name, 300, CACHE_RANK_ANSWER, (uint8_t)i, T0);
+		if (i % 8 == 0)
+			assert_non_null(get(c, "n0.example.lab.", DNS_TYPE_A, T0));
+		struct rrcache_stats st;
+		rrcache_get_stats(c, &st);
+		assert_true(st.bytes <= lim.max_bytes);
+	}
+	struct rrcache_stats st;
+	rrcache_get_stats(c, &st);
+	assert_true(st.evictions > 10000);
+	assert_true(st.entries > 1000);
+	assert_non_null(get(c, "n0.example.lab.", DNS_TYPE_A, T0));
+	assert_non_null(get(c, "n19999.example.lab.", DNS_TYPE_A, T0));
+	assert_null(get(c, "n1.example.lab.", DNS_TYPE_A, T0));
+	rrcache_free(c);
+}
+
+/* Four threads store, read and flush one cache at once; the sanitizer build checks that no
+ * entry is used after another thread evicted it. */
+struct hammer {
+	struct rrcache *c;
+	int id;
+};
+
+static void *hammer_thread(void *arg)
+{
+	struct hammer *h = arg;
+	for (int i = 0; i < 20000; i++) {
+		char name[64];
+		uint8_t n[WIRE_NAME_MAX];
+		snprintf(name, sizeof(name), "n%d.t%d.example.lab.", i % 3000, h->id % 2);
+		name_of(name, n);
+		struct packed_a p = one_a((uint8_t)i);
+		rrcache_put_rrset(h->c, n, DNS_TYPE_A, 300, CACHE_RANK_ANSWER, 1, p.b,
+				  sizeof(p.b), T0);
+		const struct cache_entry *e = rrcache_get(h->c, n, DNS_TYPE_A, T0);
+		if (e) {
+			uint32_t off = 0;
+			const uint8_t *rd;
+			uint16_t rdlen;
+			while (rrcache_next_rdata(e, &off, &rd, &rdlen))
+				if (rdlen != 4)
+					abort();
+			rrcache_release(h->c, e);
+		}
+		if (i % 5000 == 4999)
+			rrcache_flush(h->c, RRCACHE_FLUSH_BELOW, n + 1 + n[0]);
+	}
+	return NULL;
+}
+
+static void test_threads_share_one_cache(void **state)
+{
+	(void)state;
+	struct rrcache_limits lim = { .max_bytes = 128 * 1024, .max_ttl = 86400,
+				      .neg_max_ttl = 3600 };
+	struct rrcache *c = rrcache_new(&lim);
+	assert_non_null(c);
+	pthread_t t[4];
+	struct hammer h[4];
+	for (int i = 0; i < 4; i++) {
+		h[i] = (struct hammer){ .c = c, .id = i };
+		assert_int_equal(pthread_create(&t[i], NULL, hammer_thread, &h[i]), 0);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	struct rrcache_stats st;
+	rrcache_get_stats(c, &st);
+	assert_true(st.bytes <= lim.max_bytes);
+	assert_true(st.hits > 0 && st.evictions > 0);
+	rrcache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -568,6 +657,8 @@ int main(void)
 		cmocka_unit_test(test_flush_below_removes_the_name_and_everything_under_it),
 		cmocka_unit_test(test_flush_negative_keeps_positive_entries),
 		cmocka_unit_test(test_smaller_budget_evicts_at_once),
+		cmocka_unit_test(test_sharded_cache_holds_its_budget),
+		cmocka_unit_test(test_threads_share_one_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
