@@ -34,6 +34,7 @@ struct cairn_config {
 	uint32_t tcp_idle_timeout_ms;  /* tcp-idle-timeout */
 	uint32_t max_tcp_clients;      /* max-tcp-clients: open connections at once */
 	int log_level;                 /* log-level: enum log_level */
+	unsigned threads;              /* threads: worker threads, 0 = auto (one per CPU) */
 	bool builtin_zones;            /* builtin-zones: false turns them all off */
 	uint8_t (*builtin_exclude)[255]; /* builtin-zones: [list]: names left out */
 	size_t n_builtin_exclude;

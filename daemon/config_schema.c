@@ -139,6 +139,27 @@ static int parse_builtin_zones(struct conf_parser *p, yaml_node_t *node, struct 
 	return 0;
 }
 
+/* server.threads: a count, or auto (one worker per online CPU). */
+static int parse_threads(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg)
+{
+	const char *s = conf_scalar(p, node, "server.threads");
+	if (!s)
+		return -1;
+	if (!strcmp(s, "auto")) {
+		cfg->threads = 0;
+		return 0;
+	}
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end || v < 1 || v > 64) {
+		conf_error(p, node, "server.threads must be auto or a number from 1 to 64, not '%s'",
+			   s);
+		return -1;
+	}
+	cfg->threads = (unsigned)v;
+	return 0;
+}
+
 static const char *const log_levels[] = { "error", "warning", "info", "debug", NULL };
 
 #define FIELD(f) offsetof(struct cairn_config, f)
@@ -162,6 +183,9 @@ static const struct conf_option server_options[] = {
 	{ .key = "max-tcp-clients", .type = CT_UINT, .def = "256", .min = 1, .max = 65536,
 	  .offset = FIELD(max_tcp_clients),
 	  .help = "open TCP connections at once (1..65536); more are closed on accept" },
+	{ .key = "threads", .type = CT_CUSTOM, .def = "1", .parse = parse_threads,
+	  .help = "worker threads (1..64) or auto (one per CPU); each has its own UDP sockets "
+		  "(SO_REUSEPORT) and shares the cache; TCP is served by the first" },
 	{ .key = "log-level", .type = CT_ENUM, .def = "info", .enum_values = log_levels,
 	  .offset = FIELD(log_level), .help = "error, warning, info or debug" },
 	{ .key = "builtin-zones", .type = CT_CUSTOM, .def = "true",

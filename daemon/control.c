@@ -15,9 +15,10 @@
 #include "lib/cache/rrcache.h"
 #include "log.h"
 #include "mesh.h"
+#include "pool.h"
 #include "worker.h"
 
-#define CONTROL_STATS_MAX 64       /* room for every counter of "stats" */
+#define CONTROL_STATS_MAX 128      /* room for every counter of "stats" */
 #define CONTROL_PROBE_TIMEOUT_S 1  /* connect() to a leftover socket gives up after this */
 
 /* One control connection:
@@ -53,7 +54,8 @@ struct control_conn {
 
 struct control {
 	uv_pipe_t pipe;                   /* the listening socket */
-	struct worker *w;
+	struct worker *w;                /* worker 0: its loop, the shared caches */
+	struct pool *pool;               /* every worker, for stats */
 	char *path;                       /* the socket file (owned copy: configs come and go) */
 	dev_t dev;                        /* which file is ours, to remove only that one */
 	ino_t ino;
@@ -133,7 +135,7 @@ static void on_written(uv_write_t *req, int status)
 
 static size_t collect_stats(const struct control *c, struct control_stat *out, size_t cap)
 {
-	size_t n = worker_stats(c->w, out, cap);
+	size_t n = pool_stats(c->pool, out, cap);
 	if (n < cap)
 		out[n++] = (struct control_stat){ "uptime-seconds",
 						  (uv_now(c->pipe.loop) - c->started_ms) / 1000 };
@@ -464,7 +466,7 @@ static void on_server_closed(uv_handle_t *h)
 	server_free_if_unused(c);
 }
 
-struct control *control_open(struct worker *w, const char *path)
+struct control *control_open(struct pool *pool, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -481,18 +483,19 @@ struct control *control_open(struct worker *w, const char *path)
 		free(c);
 		return NULL;
 	}
-	c->w = w;
+	c->w = pool_main_worker(pool);
+	c->pool = pool;
 	int fd = -1;
 	if (make_parent(path) < 0 || remove_stale(path, &sa) < 0 ||
 	    (fd = bind_socket(c, &sa)) < 0) {
 		server_free_if_unused(c);
 		return NULL;
 	}
-	uv_pipe_init(&w->loop, &c->pipe, 0);
+	uv_pipe_init(&c->w->loop, &c->pipe, 0);
 	c->pipe.data = c;
 	c->open = true;
 	c->pipe_alive = true;
-	c->started_ms = uv_now(&w->loop);
+	c->started_ms = uv_now(&c->w->loop);
 	int r = uv_pipe_open(&c->pipe, fd);
 	if (r < 0)
 		close(fd); /* not the handle's yet */

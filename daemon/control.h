@@ -1,7 +1,8 @@
 /*
  * control — the control socket that cairnctl talks to: a UNIX stream socket on the worker's
  * loop (control.socket, mode 0660). Each connection carries one request line and gets one
- * reply, then the daemon closes it:
+ * reply, then the daemon closes it (on the main thread's loop; stats are summed over every
+ * worker thread, flushes act on the caches they share):
  *
  *   flush NAME | flush --below NAME | flush --negative | flush --all | stats [--json]
  *
@@ -62,14 +63,14 @@ struct control_stat {
 size_t control_format_stats(const struct control_stat *stats, size_t n, bool json, char *out,
 			    size_t cap);
 
-struct worker;
+struct pool;
 struct control;
 
 /* Create the socket file at path (its parent folder too, mode 0755, if missing) and listen on
  * w's loop. A leftover socket that nothing answers on is replaced; one that answers (another
  * cairnd) or a file that is not a socket is an error. Returns the server, or NULL after
  * logging why. */
-struct control *control_open(struct worker *w, const char *path);
+struct control *control_open(struct pool *pool, const char *path);
 
 /* Close the socket and every control connection, and remove the socket file. The server
  * frees itself once its handles have closed (the loop must run). NULL is a no-op. */

@@ -3,25 +3,27 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
 
-static enum log_level current = LOG_INFO;
+/* Set by the main thread, read by every worker thread. */
+static atomic_int current = LOG_INFO;
 static const char *const names[] = { "error", "warning", "info", "debug" };
 
 void log_set_level(enum log_level level)
 {
-	current = level;
+	atomic_store_explicit(&current, (int)level, memory_order_relaxed);
 }
 
 enum log_level log_get_level(void)
 {
-	return current;
+	return (enum log_level)atomic_load_explicit(&current, memory_order_relaxed);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-	if (level > current)
+	if ((int)level > atomic_load_explicit(&current, memory_order_relaxed))
 		return;
 	char line[2048], stamp[32];
 	struct timespec ts;

@@ -12,15 +12,15 @@
 #include "config.h"
 #include "control.h"
 #include "log.h"
+#include "pool.h"
 #include "worker.h"
 
 #define STOP_GRACE_MS 2000 /* answers still being written get this long after SIGTERM */
 
-/* Process-wide state: the daemon's single worker and the config it answers with. */
-static struct worker worker;
-static struct worker_shared shared;
-static struct cairn_config *current;
-static struct control *control; /* the control socket of cairnctl, or NULL */
+/* Process-wide state: the workers (which own the config from the start on) and the control
+ * socket of cairnctl (or NULL). */
+static struct pool *pool;
+static struct control *control;
 static const char *config_path;
 static uv_signal_t sig_term, sig_int, sig_hup;
 static uv_timer_t stop_timer;
@@ -76,18 +76,18 @@ static void on_stop_timeout(uv_timer_t *t)
 {
 	(void)t;
 	log_warning("answers still unsent after %d ms: closing anyway", STOP_GRACE_MS);
-	worker_force_close(&worker);
+	pool_force_close(pool);
 }
 
 static void on_stop_signal(uv_signal_t *s, int signum)
 {
 	(void)s;
 	const char *name = signum == SIGINT ? "SIGINT" : "SIGTERM";
-	if (worker.stopping) {
+	if (pool_stopping(pool)) {
 		/* A second stop signal (Ctrl-C on a terminal reaches cairnd and whatever started
 		 * it, which may send its own SIGTERM): stop waiting for unsent answers. */
 		log_info("%s again: closing what is left now", name);
-		worker_force_close(&worker);
+		pool_force_close(pool);
 		return;
 	}
 	log_info("%s: stopping", name);
@@ -98,7 +98,7 @@ static void on_stop_signal(uv_signal_t *s, int signum)
 	uv_close((uv_handle_t *)&sig_hup, NULL);
 	control_close(control);
 	control = NULL;
-	worker_stop(&worker);
+	pool_stop(pool);
 	uv_timer_start(&stop_timer, on_stop_timeout, STOP_GRACE_MS, 0);
 	uv_unref((uv_handle_t *)&stop_timer);
 }
@@ -120,20 +120,17 @@ static void on_reload_signal(uv_signal_t *s, int signum)
 		log_error("reload failed: still running the previous configuration");
 		return;
 	}
+	const struct cairn_config *current = pool_config(pool);
 	if (!config_same_listen(current, next))
 		log_warning("reload: server.listen changed; restart cairnd to apply it");
 	if (strcmp(current->control_socket, next->control_socket) != 0)
 		log_warning("reload: control.socket changed; restart cairnd to apply it");
-	/* Answers are built on this loop from the current value; requests being resolved
-	 * copied their options when they started, so nothing still uses the old one. */
-	struct cairn_config *old = current;
-	current = next;
-	worker_apply_config(&worker, current);
-	worker_shared_apply_config(&shared, current);
-	log_set_level((enum log_level)current->log_level);
-	config_free(old);
-	log_info("reloaded: %zu private zones, %zu built-in zones", current->n_zones,
-		 current->n_builtins);
+	if (pool_threads_for(next) != pool_size(pool))
+		log_warning("reload: server.threads changed; restart cairnd to apply it");
+	log_set_level((enum log_level)next->log_level);
+	size_t zones = next->n_zones, builtins = next->n_builtins;
+	pool_reload(pool, next);
+	log_info("reloaded: %zu private zones, %zu built-in zones", zones, builtins);
 }
 
 /* Every upstream query holds a socket while it waits, every TCP client one more: raise the
@@ -148,37 +145,37 @@ static void raise_file_limit(const struct cairn_config *cfg)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	rlim_t need = (rlim_t)cfg->max_in_flight + cfg->max_tcp_clients + 64;
+	rlim_t need = (rlim_t)cfg->max_in_flight * pool_threads_for(cfg) + cfg->max_tcp_clients +
+		      64;
 	if (cfg->recursion && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
-		log_warning("open files are limited to %llu: fewer than recursion.max-in-flight + "
-			    "server.max-tcp-clients + 64 = %llu; raise the limit (LimitNOFILE=) or "
-			    "lower those", (unsigned long long)rl.rlim_cur, (unsigned long long)need);
+		log_warning("open files are limited to %llu: fewer than recursion.max-in-flight "
+			    "x server.threads + server.max-tcp-clients + 64 = %llu; raise the limit "
+			    "(LimitNOFILE=) or lower those", (unsigned long long)rl.rlim_cur, (unsigned long long)need);
 }
 
-static int run(void)
+static int run(struct cairn_config *cfg)
 {
 	int rc = 0;
 	signal(SIGPIPE, SIG_IGN);
-	raise_file_limit(current);
-	if (uv_loop_init(&worker.loop) < 0) {
-		log_error("cannot create the event loop");
+	raise_file_limit(cfg);
+	pool = pool_new(pool_threads_for(cfg));
+	if (!pool) {
+		log_error("cannot create the workers");
+		config_free(cfg);
 		return 1;
 	}
-	uv_timer_init(&worker.loop, &stop_timer);
-	uv_signal_init(&worker.loop, &sig_term);
-	uv_signal_init(&worker.loop, &sig_int);
-	uv_signal_init(&worker.loop, &sig_hup);
+	uv_loop_t *loop = pool_loop(pool);
+	uv_timer_init(loop, &stop_timer);
+	uv_signal_init(loop, &sig_term);
+	uv_signal_init(loop, &sig_int);
+	uv_signal_init(loop, &sig_hup);
 	uv_signal_start(&sig_term, on_stop_signal, SIGTERM);
 	uv_signal_start(&sig_int, on_stop_signal, SIGINT);
 	uv_signal_start(&sig_hup, on_reload_signal, SIGHUP);
 
-	if (worker_shared_init(&shared, current) < 0) {
-		log_error("out of memory for the cache (cache.size)");
-		return 1;
-	}
-	bool ok = worker_start(&worker, current, &shared) == 0;
-	if (ok && current->control_socket[0]) {
-		control = control_open(&worker, current->control_socket);
+	bool ok = pool_start(pool, cfg) == 0; /* the pool owns cfg from here on */
+	if (ok && cfg->control_socket[0]) {
+		control = control_open(pool, cfg->control_socket);
 		/* A config file that names a socket gets it or no daemon; the built-in default
 		 * (make run, often not as root) runs without one rather than not at all. */
 		if (!control && !config_path)
@@ -189,27 +186,23 @@ static int run(void)
 	}
 	if (!ok) {
 		rc = 1;
-		worker_stop(&worker);
-		uv_walk(&worker.loop, close_any, NULL);
+		pool_stop(pool);
+		uv_walk(loop, close_any, NULL);
 	} else {
-		log_info("cairnd ready: %s, %zu private zones, %zu built-in zones", current->source,
-			 current->n_zones, current->n_builtins);
+		log_info("cairnd ready: %s, %zu private zones, %zu built-in zones", cfg->source,
+			 cfg->n_zones, cfg->n_builtins);
 	}
-	uv_run(&worker.loop, UV_RUN_DEFAULT);
+	uv_run(loop, UV_RUN_DEFAULT);
 	uv_handle_t *left[] = { (uv_handle_t *)&stop_timer, (uv_handle_t *)&sig_term,
 				(uv_handle_t *)&sig_int, (uv_handle_t *)&sig_hup };
 	for (size_t i = 0; i < sizeof(left) / sizeof(left[0]); i++)
 		if (!uv_is_closing(left[i]))
 			uv_close(left[i], NULL);
-	uv_run(&worker.loop, UV_RUN_DEFAULT);
-	if (uv_loop_close(&worker.loop) != 0)
-		log_warning("event loop closed with handles still open");
-	if (rc == 0) {
-		worker_log_stats(&worker);
+	uv_run(loop, UV_RUN_DEFAULT);
+	pool_finish(pool, rc == 0);
+	pool = NULL;
+	if (rc == 0)
 		log_info("stopped");
-	}
-	worker_free(&worker);
-	worker_shared_free(&shared);
 	return rc;
 }
 
@@ -245,14 +238,12 @@ int main(int argc, char **argv)
 		}
 	}
 	struct config_errors errs;
-	current = config_load(config_path, &errs);
-	if (!current) {
+	struct cairn_config *cfg = config_load(config_path, &errs);
+	if (!cfg) {
 		print_errors(&errs, false);
 		fprintf(stderr, "cairnd: configuration refused, not starting\n");
 		return 1;
 	}
-	log_set_level((enum log_level)current->log_level);
-	int rc = run();
-	config_free(current);
-	return rc;
+	log_set_level((enum log_level)cfg->log_level);
+	return run(cfg);
 }

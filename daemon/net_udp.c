@@ -259,7 +259,8 @@ static void on_poll(uv_poll_t *h, int status, int events)
 		read_batch(l);
 }
 
-int udp_listener_start(struct worker *w, struct udp_listener *l, const struct sockaddr *sa)
+int udp_listener_start(struct worker *w, struct udp_listener *l, const struct sockaddr *sa,
+		       bool reuseport)
 {
 	int on = 1, fam = sa->sa_family;
 	l->w = w;
@@ -278,6 +279,11 @@ int udp_listener_start(struct worker *w, struct udp_listener *l, const struct so
 			  : setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == 0 &&
 				    setsockopt(l->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
 					       sizeof(on)) == 0;
+	/* Several workers bind the same address; the kernel spreads clients by their address
+	 * and port, so one client's queries stay with one worker. Only then: with a single
+	 * worker, another process must not be able to share the port unnoticed. */
+	if (ok && reuseport)
+		ok = setsockopt(l->fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == 0;
 	socklen_t salen = fam == AF_INET ? sizeof(struct sockaddr_in)
 					 : sizeof(struct sockaddr_in6);
 	if (!ok || bind(l->fd, sa, salen) < 0) {

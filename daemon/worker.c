@@ -138,7 +138,8 @@ void worker_apply_config(struct worker *w, const struct cairn_config *cfg)
 	w->resolver.hints = &cfg->root_hints;
 }
 
-int worker_start(struct worker *w, const struct cairn_config *cfg, struct worker_shared *sh)
+int worker_start(struct worker *w, const struct cairn_config *cfg, struct worker_shared *sh,
+		 bool reuseport)
 {
 	w->env = (struct cairn_env){ .wall_now = env_wall_now, .mono_ms = env_mono_ms,
 				     .random = env_random, .ctx = w };
@@ -164,11 +165,13 @@ int worker_start(struct worker *w, const struct cairn_config *cfg, struct worker
 		struct sockaddr_storage ss;
 		netaddr_format(&cfg->listen[i], name, sizeof(name));
 		netaddr_to_sockaddr(&cfg->listen[i], &ss);
-		int r = udp_listener_start(w, &w->udp[i], (struct sockaddr *)&ss);
+		int r = udp_listener_start(w, &w->udp[i], (struct sockaddr *)&ss, reuseport);
 		if (r < 0) {
 			log_error("cannot listen on UDP %s: %s", name, uv_strerror(r));
 			return -1;
 		}
+		if (w->index != 0)
+			continue; /* TCP is served by worker 0 alone */
 		r = tcp_listener_start(w, &w->tcp[i], (struct sockaddr *)&ss);
 		if (r < 0) {
 			log_error("cannot listen on TCP %s: %s", name, uv_strerror(r));
@@ -176,7 +179,7 @@ int worker_start(struct worker *w, const struct cairn_config *cfg, struct worker
 		}
 		log_info("listening on %s (UDP and TCP)", name);
 	}
-	if (cfg->recursion && cfg->prime_root)
+	if (cfg->recursion && cfg->prime_root && w->index == 0)
 		mesh_prime(w->mesh);
 	return 0;
 }
@@ -283,23 +286,45 @@ size_t worker_answer(struct worker *w, const struct sockaddr *peer, const uint8_
 	return 0;
 }
 
-size_t worker_stats(const struct worker *w, struct control_stat *out, size_t cap)
+void worker_counts(const struct worker *w, struct worker_counts *out)
 {
-	const struct respond_stats *s = &w->stats;
-	const struct worker_counters *wc = &w->counters;
-	const struct resolve_stats *r = &w->resolver.stats;
+	memset(out, 0, sizeof(*out));
+	out->answers = w->stats;
+	out->net = w->counters;
+	out->resolve = w->resolver.stats;
+	if (w->mesh) {
+		out->mesh = *mesh_counters(w->mesh);
+		out->in_flight = mesh_size(w->mesh);
+	}
+	out->tcp_clients = w->n_conns;
+}
+
+void worker_counts_add(struct worker_counts *sum, const struct worker_counts *more)
+{
+	/* Every member is a uint64_t counter, so the sum goes word by word. */
+	_Static_assert(sizeof(struct worker_counts) % sizeof(uint64_t) == 0,
+		       "worker_counts holds only uint64_t counters");
+	uint64_t a[sizeof(*sum) / sizeof(uint64_t)], b[sizeof(*sum) / sizeof(uint64_t)];
+	memcpy(a, sum, sizeof(a));
+	memcpy(b, more, sizeof(b));
+	for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
+		a[i] += b[i];
+	memcpy(sum, a, sizeof(a));
+}
+
+size_t worker_stats(const struct worker_counts *c, struct worker_shared *sh,
+		    const struct cairn_config *cfg, struct control_stat *out, size_t cap)
+{
+	const struct respond_stats *s = &c->answers;
+	const struct worker_counters *wc = &c->net;
+	const struct resolve_stats *r = &c->resolve;
+	const struct mesh_counters *mc = &c->mesh;
 	struct rrcache_stats cs = { 0 };
 	struct msgcache_stats ms = { 0 };
-	struct mesh_counters mc = { 0 };
-	size_t in_flight = 0;
-	if (w->shared && w->shared->cache)
-		rrcache_get_stats(w->shared->cache, &cs);
-	if (w->shared && w->shared->msgs)
-		msgcache_get_stats(w->shared->msgs, &ms);
-	if (w->mesh) {
-		mc = *mesh_counters(w->mesh);
-		in_flight = mesh_size(w->mesh);
-	}
+	if (sh && sh->cache)
+		rrcache_get_stats(sh->cache, &cs);
+	if (sh && sh->msgs)
+		msgcache_get_stats(sh->msgs, &ms);
 	const struct control_stat all[] = {
 		{ "queries", s->queries },
 		{ "noerror", s->noerror },
@@ -312,29 +337,29 @@ size_t worker_stats(const struct worker *w, struct control_stat *out, size_t cap
 		{ "truncated", s->truncated },
 		{ "dropped", s->dropped },
 		{ "udp-send-errors", wc->udp_send_errors },
-		{ "tcp-clients", w->n_conns },
+		{ "tcp-clients", c->tcp_clients },
 		{ "tcp-accepted", wc->tcp_accepted },
 		{ "tcp-rejected", wc->tcp_rejected },
 		{ "tcp-idle-closed", wc->tcp_idle_closed },
 		{ "tcp-bad-frames", wc->tcp_bad_frames },
 		{ "requests", r->requests },
-		{ "requests-in-flight", in_flight },
+		{ "requests-in-flight", c->in_flight },
 		{ "requests-servfail", r->servfail },
-		{ "joined", mc.joined },
-		{ "overload", mc.overload },
+		{ "joined", mc->joined },
+		{ "overload", mc->overload },
 		{ "hint-fallbacks", r->hint_fallbacks },
 		{ "upstream-udp", r->sent_udp },
 		{ "upstream-tcp", r->sent_tcp },
-		{ "upstream-shared", mc.shared },
+		{ "upstream-shared", mc->shared },
 		{ "upstream-timeouts", r->timeouts },
-		{ "upstream-send-errors", mc.send_errors },
+		{ "upstream-send-errors", mc->send_errors },
 		{ "upstream-mismatched", r->mismatched },
 		{ "glue-dropped", r->glue_dropped },
 		{ "case-fallbacks", r->case_fallbacks },
 		{ "edns-fallbacks", r->edns_fallbacks },
 		{ "cache-entries", cs.entries },
 		{ "cache-bytes", cs.bytes },
-		{ "cache-max-bytes", w->cfg->cache_size },
+		{ "cache-max-bytes", cfg->cache_size },
 		{ "cache-hits", cs.hits },
 		{ "cache-misses", cs.misses },
 		{ "cache-evictions", cs.evictions },
@@ -354,10 +379,11 @@ size_t worker_stats(const struct worker *w, struct control_stat *out, size_t cap
 	return n;
 }
 
-void worker_log_stats(const struct worker *w)
+void worker_log_stats(const struct worker_counts *c, struct worker_shared *sh,
+		      const struct cairn_config *cfg)
 {
 	struct control_stat st[WORKER_STATS_MAX];
-	size_t n = worker_stats(w, st, WORKER_STATS_MAX);
+	size_t n = worker_stats(c, sh, cfg, st, WORKER_STATS_MAX);
 	char line[4096];
 	size_t len = 0;
 	for (size_t i = 0; i < n && len < sizeof(line); i++) {

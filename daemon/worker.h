@@ -1,7 +1,9 @@
 /*
  * worker — one libuv loop with its listeners, TCP connections, counters and scratch buffer.
- * Issue #3 runs one worker; later issues run one per thread, each with its own sockets
- * (SO_REUSEPORT) and the shared config pointer.
+ * cairnd runs server.threads workers (daemon/pool.c): worker 0 on the main thread, which also
+ * owns signals, the control socket and every TCP listener; the others on threads of their
+ * own, each with its own UDP sockets on the same addresses (SO_REUSEPORT: the kernel spreads
+ * clients over them). All share the caches (struct worker_shared) and the config value.
  */
 #ifndef CAIRN_DAEMON_WORKER_H
 #define CAIRN_DAEMON_WORKER_H
@@ -11,6 +13,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "lib/cache/msgcache.h"
 #include "lib/cache/rrcache.h"
 #include "lib/iterator/servers.h"
 #include "lib/resolve.h"
@@ -18,9 +21,10 @@
 #include "lib/util/env.h"
 #include "lib/wire/dns.h"
 
+#include "mesh.h"
+
 struct worker;
 struct tcp_conn;
-struct mesh;
 
 struct udp_queued;
 struct udp_batch;
@@ -97,8 +101,19 @@ void worker_shared_apply_config(struct worker_shared *sh, const struct cairn_con
 #define WORKER_RANDOM_POOL 256         /* getrandom() bytes fetched at a time */
 #define WORKER_SERVERS_MAX 100000      /* server addresses remembered (RTT, hold-down) */
 
+/* Everything a worker counts, as one value: a worker's own, or the sum of several. */
+struct worker_counts {
+	struct respond_stats answers;
+	struct worker_counters net;
+	struct resolve_stats resolve;
+	struct mesh_counters mesh;
+	uint64_t in_flight;                  /* requests being resolved now */
+	uint64_t tcp_clients;                /* TCP connections open now */
+};
+
 struct worker {
 	uv_loop_t loop;
+	unsigned index;                      /* 0: the main thread's worker */
 	const struct cairn_config *cfg;      /* current config; main owns and swaps it */
 	struct worker_shared *shared;        /* the caches every worker uses */
 	struct cairn_env env;                /* clocks and randomness for lib/ */
@@ -117,8 +132,10 @@ struct worker {
 	uint8_t answer[2 + DNS_MAX_MESSAGE]; /* scratch: 2-byte TCP prefix + answer */
 };
 
-/* Bind every listener of cfg on w's loop. Returns 0, or -1 after logging what failed. */
-int worker_start(struct worker *w, const struct cairn_config *cfg, struct worker_shared *sh);
+/* Bind the listeners of cfg on w's loop: UDP on every worker (SO_REUSEPORT when reuseport),
+ * TCP on worker 0 only. Returns 0, or -1 after logging what failed. */
+int worker_start(struct worker *w, const struct cairn_config *cfg, struct worker_shared *sh,
+		 bool reuseport);
 
 /* Close listeners; connections close once their answers are written. The loop then ends. */
 void worker_stop(struct worker *w);
@@ -149,18 +166,28 @@ const struct netaddr *worker_outgoing(const struct worker *w, int family);
 /* Free what worker_start built (after the loop has ended). */
 void worker_free(struct worker *w);
 
-/* Every counter of w, named as in the log's "stats:" line and cairnctl stats, in one fixed
- * order (the one list both read). Returns how many were written (at most cap). */
+/* w's counters now (on w's own thread, or once it has stopped). */
+void worker_counts(const struct worker *w, struct worker_counts *out);
+
+/* sum += more, counter by counter. */
+void worker_counts_add(struct worker_counts *sum, const struct worker_counts *more);
+
+/* Every counter, named as in the log's "stats:" line and cairnctl stats, in one fixed order
+ * (the one list both read): the workers' counts c, the shared caches, the config's limits.
+ * Returns how many were written (at most cap). */
 #define WORKER_STATS_MAX 64
 struct control_stat;
-size_t worker_stats(const struct worker *w, struct control_stat *out, size_t cap);
+size_t worker_stats(const struct worker_counts *c, struct worker_shared *sh,
+		    const struct cairn_config *cfg, struct control_stat *out, size_t cap);
 
 /* Log the counters at info level, as one "stats: key=value ..." line. */
-void worker_log_stats(const struct worker *w);
+void worker_log_stats(const struct worker_counts *c, struct worker_shared *sh,
+		      const struct cairn_config *cfg);
 
 /* In net_udp.c / net_tcp.c */
 /* Bind and start one listener; a libuv error code (< 0) when that fails. */
-int udp_listener_start(struct worker *w, struct udp_listener *l, const struct sockaddr *sa);
+int udp_listener_start(struct worker *w, struct udp_listener *l, const struct sockaddr *sa,
+		       bool reuseport);
 void udp_listener_close(struct udp_listener *l);
 /* Send one reply from a listener (queued when the socket is full). */
 void udp_listener_reply(struct udp_listener *l, const uint8_t *data, size_t len,

@@ -320,6 +320,39 @@ static void test_error_bad_duration(void **state)
 	expect_error("server:\n  tcp-idle-timeout: 99ms\n", 2, 21, "'99ms'");
 }
 
+static void test_threads_count_or_auto(void **state)
+{
+	(void)state;
+	struct cairn_config *c = load_ok("server:\n  threads: 4\n");
+	assert_int_equal(c->threads, 4);
+	config_free(c);
+	c = load_ok("server:\n  threads: auto\n");
+	assert_int_equal(c->threads, 0);
+	config_free(c);
+	c = load_ok("server: {}\n");
+	assert_int_equal(c->threads, 1);
+	config_free(c);
+	expect_error("server:\n  threads: 0\n", 2, 12, "auto or a number from 1 to 64, not '0'");
+	expect_error("server:\n  threads: 65\n", 2, 12, "not '65'");
+	expect_error("server:\n  threads: many\n", 2, 12, "not 'many'");
+}
+
+static void test_cache_stale_and_prefetch_keys(void **state)
+{
+	(void)state;
+	struct cairn_config *c = load_ok("cache: {}\n");
+	assert_false(c->serve_stale);
+	assert_true(c->prefetch);
+	assert_int_equal(c->stale_max_age_ms, 86400000);
+	config_free(c);
+	c = load_ok("cache:\n  serve-stale: true\n  stale-max-age: 2d\n  prefetch: false\n");
+	assert_true(c->serve_stale);
+	assert_false(c->prefetch);
+	assert_int_equal(c->stale_max_age_ms, 2 * 86400000u);
+	config_free(c);
+	expect_error("cache:\n  stale-max-age: 8d\n", 2, 18, "'8d'");
+}
+
 static void test_error_bad_enum(void **state)
 {
 	(void)state;
@@ -676,6 +709,8 @@ int main(void)
 		cmocka_unit_test(test_error_number_out_of_range),
 		cmocka_unit_test(test_error_bad_duration),
 		cmocka_unit_test(test_error_bad_enum),
+		cmocka_unit_test(test_threads_count_or_auto),
+		cmocka_unit_test(test_cache_stale_and_prefetch_keys),
 		cmocka_unit_test(test_error_bad_listen_address),
 		cmocka_unit_test(test_error_bad_listen_port),
 		cmocka_unit_test(test_error_bad_cidr),
