@@ -321,7 +321,7 @@ static void wait_snapshots(struct pool *p, const uint64_t *seen)
 }
 
 /* "thread-N-queries" for every possible worker, written once by the main thread. */
-static char thread_keys[POOL_THREADS_MAX][24];
+static char thread_keys[POOL_THREADS_MAX][32];
 
 static const char *thread_key(unsigned i)
 {
