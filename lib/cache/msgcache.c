@@ -11,9 +11,14 @@
 
 #define SHARD_BUCKETS_MIN 64
 
+/* A place in a shard's LRU list (first in an entry; the list's head is a bare one). */
+struct lru_link {
+	struct lru_link *prev, *next;
+};
+
 struct msg_entry {
+	struct lru_link link;               /* LRU list; must stay first */
 	struct msg_entry *hnext;            /* hash chain */
-	struct msg_entry *prev, *next;      /* LRU list */
 	uint32_t hash;
 	uint32_t gen;
 	uint16_t qtype;
@@ -31,7 +36,7 @@ struct shard {
 	pthread_mutex_t lock;
 	struct msg_entry **buckets;
 	size_t nbuckets;                    /* a power of two */
-	struct msg_entry lru;               /* sentinel: lru.next is the most recently used */
+	struct lru_link lru;                /* sentinel: lru.next is the most recently used */
 	size_t max_bytes;
 	struct msgcache_stats st;
 };
@@ -78,18 +83,23 @@ static struct msg_entry **find_slot(struct shard *s, const struct msgcache_key *
 	return p;
 }
 
+static struct msg_entry *entry_of(struct lru_link *l)
+{
+	return (struct msg_entry *)l; /* the link is the entry's first member */
+}
+
 static void lru_unlink(struct msg_entry *e)
 {
-	e->prev->next = e->next;
-	e->next->prev = e->prev;
+	e->link.prev->next = e->link.next;
+	e->link.next->prev = e->link.prev;
 }
 
 static void lru_push_front(struct shard *s, struct msg_entry *e)
 {
-	e->next = s->lru.next;
-	e->prev = &s->lru;
-	s->lru.next->prev = e;
-	s->lru.next = e;
+	e->link.next = s->lru.next;
+	e->link.prev = &s->lru;
+	s->lru.next->prev = &e->link;
+	s->lru.next = &e->link;
 }
 
 static void remove_entry(struct shard *s, struct msg_entry **slot)
@@ -114,7 +124,7 @@ static struct msg_entry **slot_of(struct shard *s, const struct msg_entry *e)
 static void evict_to_budget(struct shard *s)
 {
 	while (s->st.bytes > s->max_bytes && s->lru.prev != &s->lru) {
-		remove_entry(s, slot_of(s, s->lru.prev));
+		remove_entry(s, slot_of(s, entry_of(s->lru.prev)));
 		s->st.evictions++;
 	}
 }
@@ -354,7 +364,7 @@ size_t msgcache_flush(struct msgcache *c)
 		struct shard *s = &c->shard[i];
 		pthread_mutex_lock(&s->lock);
 		while (s->lru.next != &s->lru) {
-			remove_entry(s, slot_of(s, s->lru.next));
+			remove_entry(s, slot_of(s, entry_of(s->lru.next)));
 			n++;
 		}
 		pthread_mutex_unlock(&s->lock);
