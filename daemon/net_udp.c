@@ -274,11 +274,18 @@ int udp_listener_start(struct worker *w, struct udp_listener *l, const struct so
 		l->batch = NULL;
 		return uv_translate_sys_error(errno);
 	}
+	/* Only a wildcard bind needs the packet info: a socket bound to one address always
+	 * replies from it, and sending without a control message spares the kernel a route
+	 * lookup per answer. */
+	bool wildcard = fam == AF_INET
+				? ((const struct sockaddr_in *)sa)->sin_addr.s_addr == htonl(INADDR_ANY)
+				: IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)sa)->sin6_addr);
 	bool ok = fam == AF_INET
-			  ? setsockopt(l->fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) == 0
+			  ? !wildcard ||
+				    setsockopt(l->fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) == 0
 			  : setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == 0 &&
-				    setsockopt(l->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
-					       sizeof(on)) == 0;
+				    (!wildcard || setsockopt(l->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO,
+							     &on, sizeof(on)) == 0);
 	/* Several workers bind the same address; the kernel spreads clients by their address
 	 * and port, so one client's queries stay with one worker. Only then: with a single
 	 * worker, another process must not be able to share the port unnoticed. */
