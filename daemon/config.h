@@ -75,8 +75,8 @@ struct cairn_config {
 	char *control_socket;          /* socket: UNIX socket path for cairnctl ("" = none) */
 
 	/* derived at load */
-	uint32_t generation;           /* counts loads in this process: keys the message cache,
-					* so a reload never serves an answer of an older config */
+	uint32_t generation;           /* counts loads in this process: tells the worker threads'
+					* configs apart, so an old one is freed once all moved on */
 	struct zone **builtins;        /* built-in zones in use (owned) */
 	size_t n_builtins;
 	struct zoneset zoneset;        /* private + built-in, most specific wins */

@@ -30,6 +30,8 @@ struct slot {
 	bool thread_started;
 	uv_async_t wake;                 /* workers 1..n-1: the main thread's doorbell */
 	bool wake_open;
+	pthread_mutex_t wake_lock;       /* the doorbell is rung and closed under it */
+	bool wake_closed;                /* under wake_lock: rung no more */
 	atomic_uint commands;
 	atomic_uint applied_gen;         /* generation of the config this worker answers with */
 	struct worker_counts snap;       /* under pool.lock */
@@ -84,6 +86,7 @@ struct pool *pool_new(unsigned threads)
 		struct slot *s = &p->slots[i];
 		s->pool = p;
 		s->w.index = i;
+		pthread_mutex_init(&s->wake_lock, NULL);
 		if (uv_loop_init(&s->w.loop) < 0) {
 			log_error("cannot create an event loop");
 			p->n = i;
@@ -150,7 +153,11 @@ static void on_reap(uv_async_t *a)
 static void post(struct slot *s, unsigned cmd)
 {
 	atomic_fetch_or(&s->commands, cmd);
-	uv_async_send(&s->wake);
+	/* A worker that has finished closes its doorbell: it must not be rung after that. */
+	pthread_mutex_lock(&s->wake_lock);
+	if (!s->wake_closed)
+		uv_async_send(&s->wake);
+	pthread_mutex_unlock(&s->wake_lock);
 }
 
 /* A worker thread's doorbell: run what the main thread asked, on this worker's own loop. */
@@ -186,7 +193,10 @@ static void worker_thread(void *arg)
 {
 	struct slot *s = arg;
 	uv_run(&s->w.loop, UV_RUN_DEFAULT);
+	pthread_mutex_lock(&s->wake_lock);
+	s->wake_closed = true;
 	uv_close((uv_handle_t *)&s->wake, NULL);
+	pthread_mutex_unlock(&s->wake_lock);
 	uv_run(&s->w.loop, UV_RUN_DEFAULT);
 }
 
@@ -243,8 +253,7 @@ int pool_start(struct pool *p, struct cairn_config *cfg)
 				post(&p->slots[k], CMD_STOP);
 			for (unsigned k = i; k < p->n; k++)
 				close_unstarted(&p->slots[k]);
-			p->stopping = true;
-			return -1;
+			return -1; /* the caller's pool_stop() stops worker 0 */
 		}
 		s->thread_started = true;
 	}
@@ -254,8 +263,7 @@ int pool_start(struct pool *p, struct cairn_config *cfg)
 fail:
 	for (unsigned k = 1; k < p->n; k++)
 		close_unstarted(&p->slots[k]);
-	p->stopping = true;
-	return -1;
+	return -1; /* the caller's pool_stop() stops worker 0 */
 }
 
 void pool_reload(struct pool *p, struct cairn_config *next)
@@ -276,7 +284,7 @@ void pool_reload(struct pool *p, struct cairn_config *next)
 	 * on each worker's loop from the config it has applied. */
 	worker_apply_config(&p->slots[0].w, next);
 	atomic_store(&p->slots[0].applied_gen, next->generation);
-	worker_shared_apply_config(&p->shared, next);
+	worker_shared_apply_config(&p->shared, r->cfg, next);
 	for (unsigned i = 1; i < p->n; i++)
 		post(&p->slots[i], CMD_CONFIG);
 	reap_configs(p);
@@ -384,6 +392,7 @@ void pool_finish(struct pool *p, bool log_stats)
 		if (uv_loop_close(&s->w.loop) != 0)
 			log_warning("worker %u: event loop closed with handles still open", i);
 		worker_free(&s->w);
+		pthread_mutex_destroy(&s->wake_lock);
 	}
 	if (p->shared_ready)
 		worker_shared_free(&p->shared);

@@ -106,14 +106,20 @@ void worker_shared_free(struct worker_shared *sh)
 	sh->msgs = NULL;
 }
 
-void worker_shared_apply_config(struct worker_shared *sh, const struct cairn_config *cfg)
+void worker_shared_apply_config(struct worker_shared *sh, const struct cairn_config *old,
+				const struct cairn_config *cfg)
 {
 	struct rrcache_limits lim = cache_limits(cfg);
 	rrcache_set_limits(sh->cache, &lim);
 	msgcache_set_limits(sh->msgs, (size_t)cfg->cache_size / WORKER_MSGCACHE_SHARE,
 			    stale_window(cfg));
-	/* Entries of older generations can never be read again: give their memory back now. */
-	msgcache_flush(sh->msgs);
+	/* Whole answers carry the TTLs the old caps allowed: new caps start them afresh (they
+	 * are rebuilt from the RRsets, which keep their expiry). Other changes leave them: local
+	 * zones are looked at before the message cache, and stale answers survive a reload. */
+	if (old->cache_max_ttl_ms != cfg->cache_max_ttl_ms ||
+	    old->cache_min_ttl_ms != cfg->cache_min_ttl_ms ||
+	    old->cache_neg_max_ttl_ms != cfg->cache_neg_max_ttl_ms)
+		msgcache_flush(sh->msgs);
 }
 
 void worker_apply_config(struct worker *w, const struct cairn_config *cfg)
@@ -225,7 +231,8 @@ void worker_respond_ctx(const struct worker *w, struct respond_ctx *ctx)
 		.edns_buffer_size = (uint16_t)cfg->edns_buffer_size,
 		.recursion = cfg->recursion,
 		.msgs = w->shared ? w->shared->msgs : NULL,
-		.generation = cfg->generation,
+		.view = 0, /* one view for every client until issue #7's VPCs */
+		.prefetch = cfg->prefetch,
 		.now = env_wall_now(NULL),
 	};
 }
@@ -275,7 +282,7 @@ size_t worker_answer(struct worker *w, const struct sockaddr *peer, const uint8_
 		return n;
 	if (n) {
 		/* Answered from the message cache, near the end of its TTL: refresh it. */
-		if (w->cfg->prefetch && !w->stopping)
+		if (!w->stopping)
 			mesh_prefetch(w->mesh, &q);
 		return n;
 	}

@@ -95,8 +95,9 @@ struct worker_shared {
 int worker_shared_init(struct worker_shared *sh, const struct cairn_config *cfg);
 void worker_shared_free(struct worker_shared *sh);
 
-/* Apply cfg's cache limits to the shared caches (a reload). */
-void worker_shared_apply_config(struct worker_shared *sh, const struct cairn_config *cfg);
+/* Apply cfg's cache limits to the shared caches (a reload from old). */
+void worker_shared_apply_config(struct worker_shared *sh, const struct cairn_config *old,
+				const struct cairn_config *cfg);
 
 #define WORKER_RANDOM_POOL 256         /* getrandom() bytes fetched at a time */
 #define WORKER_SERVERS_MAX 100000      /* server addresses remembered (RTT, hold-down) */

@@ -137,7 +137,7 @@ static struct msgcache_key cache_key(const struct respond_ctx *ctx, const struct
 				     uint8_t flags)
 {
 	return (struct msgcache_key){ .qname = q->qname_lc, .qtype = q->qtype, .flags = flags,
-				      .gen = ctx->generation };
+				      .view = ctx->view };
 }
 
 /* A stored message (n bytes in out) becomes the answer to q: the query's ID, RD and CD, the
@@ -182,7 +182,8 @@ static size_t answer_from_cache(const struct respond_ctx *ctx, enum respond_tran
 		return 0;
 	struct msgcache_key k = cache_key(ctx, q, respond_cache_flags(q));
 	struct msgcache_hit hit;
-	size_t n = msgcache_get(ctx->msgs, &k, ctx->now, out, limit - opt_size, &hit);
+	size_t n = msgcache_get(ctx->msgs, &k, ctx->now, out, limit - opt_size, ctx->prefetch,
+				&hit);
 	if (n == 0)
 		return 0; /* not cached, or too big for this client: the slow path truncates */
 	n = finish_stored(ctx, q, out, n, outcap, EDE_NONE, NULL);
@@ -215,7 +216,7 @@ void respond_cache_store(const struct respond_ctx *ctx, const uint8_t *qname, ui
 		fits = put_resolved(&b, WIRE_AUTHORITY, res->soa) == 0;
 	if (fits) {
 		struct msgcache_key k = { .qname = qname, .qtype = qtype, .flags = flags,
-					  .gen = ctx->generation };
+					  .view = ctx->view };
 		msgcache_put(ctx->msgs, &k, buf, b.len, ctx->now);
 	}
 }
@@ -322,20 +323,16 @@ size_t respond_to_query(const struct respond_ctx *ctx, const struct respond_clie
 		break;
 	default: {
 		bool need = false;
-		if (resolve) {
-			size_t n = answer_from_cache(ctx, client->transport, &q, out, outcap, st,
-						     resolve);
-			if (n) {
-				if (*resolve)
-					*resolve_q = q;
-				return n;
-			}
-		}
 		answer_query(ctx, &q, &r, &za, &have_records, resolve ? &need : NULL);
 		if (need) {
-			*resolve = true;
+			/* Local zones had their say (so a zone added by a reload always wins);
+			 * the fast path: a resolved answer may be ready. */
+			bool refresh = false;
+			size_t n = answer_from_cache(ctx, client->transport, &q, out, outcap, st,
+						     &refresh);
+			*resolve = n == 0 || refresh;
 			*resolve_q = q;
-			return 0;
+			return n;
 		}
 		break;
 	}

@@ -30,7 +30,8 @@ struct respond_ctx {
 	uint16_t edns_buffer_size;        /* server.edns-buffer-size: our UDP payload size */
 	bool recursion;                   /* recursion.enabled: RA=1, resolve other names */
 	struct msgcache *msgs;            /* the fast path's answers (NULL: none) */
-	uint32_t generation;              /* the config's: part of every message cache key */
+	uint32_t view;                    /* the client's view: part of every message cache key */
+	bool prefetch;                    /* cache.prefetch: ask for refreshes near expiry */
 	int64_t now;                      /* wall-clock seconds, for the message cache */
 };
 
@@ -58,9 +59,10 @@ struct respond_client {
  * Returns the answer's length, or 0 when nothing is to be sent now: either the packet must be
  * dropped, or — when resolve is not NULL — the question needs resolution: then *resolve is
  * true and resolve_q holds the parsed query for respond_resolved().
- * The fast path comes first: a question whose answer is in the message cache is answered
- * from it. When that answer is near the end of its TTL the return is the answer's length
- * *and* *resolve is true: send the answer, and refresh the question in the background. */
+ * After the local zones, the fast path: a question whose answer is in the message cache is
+ * answered from it. When that answer is near the end of its TTL the return is the answer's
+ * length *and* *resolve is true: send the answer, and refresh the question in the
+ * background. */
 size_t respond_to_query(const struct respond_ctx *ctx, const struct respond_client *client,
 			const uint8_t *pkt, size_t len, uint8_t *out, size_t outcap,
 			struct respond_stats *st, bool *resolve, struct wire_query *resolve_q);

@@ -20,7 +20,7 @@ struct msg_entry {
 	struct lru_link link;               /* LRU list; must stay first */
 	struct msg_entry *hnext;            /* hash chain */
 	uint32_t hash;
-	uint32_t gen;
+	uint32_t view;
 	uint16_t qtype;
 	uint8_t flags;
 	bool prefetch_told;                 /* one caller has been asked to refresh it */
@@ -56,7 +56,7 @@ static uint32_t key_hash(const struct msgcache_key *k)
 	h = (h ^ (k->qtype >> 8)) * 16777619u;
 	h = (h ^ (k->qtype & 0xff)) * 16777619u;
 	h = (h ^ k->flags) * 16777619u;
-	h = (h ^ (k->gen & 0xff)) * 16777619u;
+	h = (h ^ (k->view & 0xff)) * 16777619u;
 	/* Spread the low bits (which pick the bucket) from the high ones (which pick the shard). */
 	h ^= h >> 15;
 	h *= 0x2c1b3c6du;
@@ -71,7 +71,7 @@ static struct shard *shard_of(struct msgcache *c, uint32_t h)
 
 static bool key_matches(const struct msg_entry *e, const struct msgcache_key *k, uint32_t h)
 {
-	return e->hash == h && e->qtype == k->qtype && e->flags == k->flags && e->gen == k->gen &&
+	return e->hash == h && e->qtype == k->qtype && e->flags == k->flags && e->view == k->view &&
 	       wire_name_equal(e->data + DNS_HEADER_SIZE, k->qname);
 }
 
@@ -259,7 +259,7 @@ int msgcache_put(struct msgcache *c, const struct msgcache_key *key, const uint8
 	find_ttls(msg, len, offs, &ttl);
 	memcpy(e->data + len, offs, (size_t)n * sizeof(uint16_t));
 	e->hash = key_hash(key);
-	e->gen = key->gen;
+	e->view = key->view;
 	e->qtype = key->qtype;
 	e->flags = key->flags;
 	e->len = (uint16_t)len;
@@ -273,8 +273,19 @@ int msgcache_put(struct msgcache *c, const struct msgcache_key *key, const uint8
 	struct shard *s = shard_of(c, e->hash);
 	pthread_mutex_lock(&s->lock);
 	struct msg_entry **slot = find_slot(s, key, e->hash);
-	if (*slot)
+	if (*slot) {
+		struct msg_entry *old = *slot;
+		int64_t age = now - old->stored;
+		bool fresh = age >= 0 && age < (int64_t)old->ttl;
+		uint32_t left = fresh ? old->ttl - (uint32_t)age : 0;
+		if (fresh && (uint64_t)left * 10 >= old->ttl) {
+			/* fresh, and not due for a refresh: the one stored first stays */
+			pthread_mutex_unlock(&s->lock);
+			free(e);
+			return 1;
+		}
 		remove_entry(s, slot);
+	}
 	slot = &s->buckets[e->hash & (s->nbuckets - 1)];
 	e->hnext = *slot;
 	*slot = e;
@@ -303,7 +314,7 @@ static void copy_out(const struct msg_entry *e, uint8_t *out, bool stale, uint32
 }
 
 size_t msgcache_get(struct msgcache *c, const struct msgcache_key *key, int64_t now,
-		    uint8_t *out, size_t cap, struct msgcache_hit *hit)
+		    uint8_t *out, size_t cap, bool prefetch, struct msgcache_hit *hit)
 {
 	uint32_t h = key_hash(key);
 	struct shard *s = shard_of(c, h);
@@ -326,7 +337,7 @@ size_t msgcache_get(struct msgcache *c, const struct msgcache_key *key, int64_t 
 		lru_push_front(s, e);
 		hit->ttl_left = left;
 		/* Prefetch (Unbound's rule): asked in the last tenth of its life. */
-		hit->prefetch = !e->prefetch_told && (uint64_t)left * 10 < e->ttl;
+		hit->prefetch = prefetch && !e->prefetch_told && (uint64_t)left * 10 < e->ttl;
 		if (hit->prefetch)
 			e->prefetch_told = true;
 		len = e->len;

@@ -2,7 +2,7 @@
  * msgcache — the message cache of the fast path: whole answers in wire format, ready to send.
  *
  * A resolved answer is stored once as a message (header, the question in canonical case,
- * its records, no OPT) keyed by (qname, qtype, DO, CD, generation). A later question with the
+ * its records, no OPT) keyed by (qname, qtype, DO, CD, view). A later question with the
  * same key is answered by copying those bytes and counting every TTL down by the seconds
  * since they were stored; the caller then patches the ID, flags and the client's spelling of
  * the name. A hit allocates nothing and holds one shard's lock for the length of a memcpy.
@@ -13,8 +13,8 @@
  *
  * Expired entries are not dropped at once: they are kept, while the budget allows, for up to
  * stale_max seconds so that a failed resolution can still be answered from them (RFC 8767).
- * The generation is the config's: a reload makes every older entry a miss, so a name that a
- * new local zone now answers is never served from the cache of an older config.
+ * Local zones never meet this cache: lib/respond looks in them first, so a zone added by a
+ * reload wins over whatever was cached for its names before.
  */
 #ifndef CAIRN_CACHE_MSGCACHE_H
 #define CAIRN_CACHE_MSGCACHE_H
@@ -33,7 +33,7 @@ struct msgcache_key {
 	const uint8_t *qname;           /* canonical (lower-case) wire name */
 	uint16_t qtype;
 	uint8_t flags;                  /* MSGCACHE_DO | MSGCACHE_CD */
-	uint32_t gen;                   /* config generation */
+	uint32_t view;                  /* whose answer: the client's view (0: everybody) */
 };
 
 /* What a lookup found besides the bytes. */
@@ -58,15 +58,18 @@ void msgcache_free(struct msgcache *c);
 void msgcache_set_limits(struct msgcache *c, size_t max_bytes, uint32_t stale_max);
 
 /* Store msg (len bytes: header, one question whose name is key->qname, records, no OPT). Its
- * freshness is the smallest TTL in it, counted from now (wall-clock seconds). Returns 0, or
+ * freshness is the smallest TTL in it, counted from now (wall-clock seconds). An entry of the
+ * key that is fresh and not yet in the last tenth of its life is kept (another thread, or a
+ * client too small for it, resolved the same question again): then 1. Returns 0 when stored,
  * -1 when the message is malformed, too big, or memory is short (nothing stored). */
 int msgcache_put(struct msgcache *c, const struct msgcache_key *key, const uint8_t *msg,
 		 size_t len, int64_t now);
 
 /* Copy the fresh message of key into out (at most cap bytes) with every TTL counted down.
- * Returns its length, or 0 when there is none or it does not fit in cap. */
+ * Returns its length, or 0 when there is none or it does not fit in cap. With prefetch, the
+ * first hit in the last tenth of the TTL sets hit->prefetch. */
 size_t msgcache_get(struct msgcache *c, const struct msgcache_key *key, int64_t now,
-		    uint8_t *out, size_t cap, struct msgcache_hit *hit);
+		    uint8_t *out, size_t cap, bool prefetch, struct msgcache_hit *hit);
 
 /* RFC 8767 §4: copy the message of key even when expired, as long as it expired at most
  * stale_max seconds ago, with every TTL set to stale_ttl. Returns its length or 0. */

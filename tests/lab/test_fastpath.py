@@ -136,6 +136,16 @@ def test_serve_stale_answers_expired_data_with_ttl_30_and_ede_3(nsd_lab, fake_au
     assert stop_and_stats(d)["answers-stale"] == 1
 
 
+def test_stale_answers_survive_a_reload(nsd_lab, fake_auth, faketime, cairnd):
+    """An outage is when stale data matters, and when operators reload: SIGHUP keeps it."""
+    d = stale_lab(fake_auth, cairnd, "serve-stale: true")
+    d.signal(signal.SIGHUP)
+    assert wait_until(lambda: "reloaded" in d.log(), timeout=3.0)
+    faketime("+60")
+    _, r = ask(d, "www.spoof.lab.", use_edns=0)
+    assert r.rcode() == dns.rcode.NOERROR and ede_codes(r) == [3], r
+
+
 def test_without_serve_stale_expired_data_is_a_servfail(nsd_lab, fake_auth, faketime, cairnd):
     d = stale_lab(fake_auth, cairnd, "")
     faketime("+60")

@@ -18,6 +18,9 @@
 #include "lib/wire/builder.h"
 #include "lib/wire/dns.h"
 #include "lib/wire/name.h"
+#include "lib/zone/load.h"
+#include "lib/zone/zone.h"
+#include "lib/zone/zoneset.h"
 
 #define T0 1700000000
 
@@ -88,7 +91,7 @@ static struct world *world_new(void)
 	w.access = (struct access_list){ &w.rule, 1 };
 	w.ctx = (struct respond_ctx){ .access = &w.access, .zones = &w.zones,
 				      .edns_buffer_size = 1232, .recursion = true,
-				      .msgs = w.msgs, .generation = 7, .now = T0 };
+				      .msgs = w.msgs, .view = 0, .prefetch = true, .now = T0 };
 	return &w;
 }
 
@@ -182,12 +185,12 @@ static void test_miss_and_other_keys_go_to_resolution(void **state)
 	size_t qlen = make_query(q, "www.example.com.", 1, DNS_FLAG_RD, true, true);
 	assert_int_equal(ask(w, q, qlen, out, &resolve), 0);
 	assert_true(resolve);
-	/* a reload (another generation) never reads older answers */
-	w->ctx.generation = 8;
+	/* another view (issue #7's VPCs) never reads this one's answers */
+	w->ctx.view = 8;
 	qlen = make_query(q, "www.example.com.", 2, DNS_FLAG_RD, true, false);
 	assert_int_equal(ask(w, q, qlen, out, &resolve), 0);
 	assert_true(resolve);
-	w->ctx.generation = 7;
+	w->ctx.view = 0;
 	/* expired */
 	w->ctx.now = T0 + 300;
 	assert_int_equal(ask(w, q, qlen, out, &resolve), 0);
@@ -217,12 +220,67 @@ static void test_client_without_edns_gets_no_opt_and_near_expiry_asks_for_refres
 	world_free(w);
 }
 
+/* A local zone (added by a reload, say) answers its names even when the message cache holds
+ * a resolved answer for them: the zones are looked at first. */
+static void test_local_zone_wins_over_a_cached_answer(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	store_answer(w);
+	uint8_t apex[WIRE_NAME_MAX];
+	char err[256];
+	assert_true(wire_name_from_text("example.com.", NULL, apex) > 0);
+	struct zone *z = zone_new(apex);
+	assert_non_null(z);
+	assert_int_equal(zone_add_text_rr(z, "@ 3600 IN SOA ns hostmaster 1 3600 600 86400 60",
+					  err, sizeof(err)), 0);
+	assert_int_equal(zone_add_text_rr(z, "www 60 IN A 10.0.0.1", err, sizeof(err)), 0);
+	assert_int_equal(zone_finish(z, err, sizeof(err)), 0);
+	const struct zone *zones[] = { z };
+	assert_int_equal(zoneset_init(&w->zones, zones, 1), 0);
+	uint8_t q[512], out[4096];
+	bool resolve;
+	size_t qlen = make_query(q, "www.example.com.", 9, DNS_FLAG_RD, true, false);
+	size_t n = ask(w, q, qlen, out, &resolve);
+	assert_true(n > 0);
+	assert_false(resolve);
+	assert_true(wire_read_u16(out + 2) & DNS_FLAG_AA);
+	static const uint8_t local[4] = { 10, 0, 0, 1 };
+	assert_memory_equal(out + n - 11 - 4, local, 4); /* the A record's data, then the OPT */
+	assert_int_equal(w->st.fast, 0);
+	zoneset_clear(&w->zones);
+	zone_free(z);
+	world_free(w);
+}
+
+/* With prefetch off, nobody is asked to refresh, and the entry is not marked as told. */
+static void test_prefetch_off_asks_for_no_refresh(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	store_answer(w);
+	w->ctx.prefetch = false;
+	w->ctx.now = T0 + 295;
+	uint8_t q[512], out[4096];
+	bool resolve;
+	size_t qlen = make_query(q, "www.example.com.", 3, 0, false, false);
+	assert_true(ask(w, q, qlen, out, &resolve) > 0);
+	assert_false(resolve);
+	assert_int_equal(w->st.prefetch, 0);
+	w->ctx.prefetch = true;
+	assert_true(ask(w, q, qlen, out, &resolve) > 0);
+	assert_true(resolve);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hit_is_answered_without_allocating),
 		cmocka_unit_test(test_miss_and_other_keys_go_to_resolution),
 		cmocka_unit_test(test_client_without_edns_gets_no_opt_and_near_expiry_asks_for_refresh),
+		cmocka_unit_test(test_local_zone_wins_over_a_cached_answer),
+		cmocka_unit_test(test_prefetch_off_asks_for_no_refresh),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

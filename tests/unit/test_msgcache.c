@@ -50,7 +50,7 @@ static void make_answer(struct msg *m, const char *name, uint32_t ttl_a, uint32_
 
 static struct msgcache_key key_of(const struct msg *m, uint32_t gen)
 {
-	return (struct msgcache_key){ .qname = m->qname, .qtype = DNS_TYPE_A, .gen = gen };
+	return (struct msgcache_key){ .qname = m->qname, .qtype = DNS_TYPE_A, .view = gen };
 }
 
 /* The TTL of the n-th record after the question (records of make_answer: name is a pointer). */
@@ -78,7 +78,7 @@ static void test_hit_counts_ttls_down(void **state)
 
 	uint8_t out[4096];
 	struct msgcache_hit hit;
-	size_t n = msgcache_get(c, &k, T0 + 50, out, sizeof(out), &hit);
+	size_t n = msgcache_get(c, &k, T0 + 50, out, sizeof(out), true, &hit);
 	assert_int_equal(n, m.len);
 	assert_int_equal(ttl_at(out, n, 0), 250);
 	assert_int_equal(ttl_at(out, n, 1), 70);
@@ -99,9 +99,9 @@ static void test_expired_is_a_miss(void **state)
 	assert_int_equal(msgcache_put(c, &k, m.buf, m.len, T0), 0);
 	uint8_t out[4096];
 	struct msgcache_hit hit;
-	assert_int_equal(msgcache_get(c, &k, T0 + 59, out, sizeof(out), &hit), m.len);
+	assert_int_equal(msgcache_get(c, &k, T0 + 59, out, sizeof(out), true, &hit), m.len);
 	assert_int_equal(ttl_at(out, m.len, 0), 1);
-	assert_int_equal(msgcache_get(c, &k, T0 + 60, out, sizeof(out), &hit), 0);
+	assert_int_equal(msgcache_get(c, &k, T0 + 60, out, sizeof(out), true, &hit), 0);
 	/* Without a stale window the entry is gone, even for the stale door. */
 	assert_int_equal(msgcache_get_stale(c, &k, T0 + 60, 30, out, sizeof(out)), 0);
 	struct msgcache_stats st;
@@ -124,13 +124,13 @@ static void test_stale_window(void **state)
 	assert_int_equal(msgcache_put(c, &k, m.buf, m.len, T0), 0);
 	uint8_t out[4096];
 	struct msgcache_hit hit;
-	assert_int_equal(msgcache_get(c, &k, T0 + 100, out, sizeof(out), &hit), 0);
+	assert_int_equal(msgcache_get(c, &k, T0 + 100, out, sizeof(out), true, &hit), 0);
 	size_t n = msgcache_get_stale(c, &k, T0 + 100, 30, out, sizeof(out));
 	assert_int_equal(n, m.len);
 	assert_int_equal(ttl_at(out, n, 0), 30);
 	/* Past ttl + stale window: gone. */
 	assert_int_equal(msgcache_get_stale(c, &k, T0 + 60 + 3600, 30, out, sizeof(out)), 0);
-	assert_int_equal(msgcache_get(c, &k, T0 + 60 + 3600, out, sizeof(out), &hit), 0);
+	assert_int_equal(msgcache_get(c, &k, T0 + 60 + 3600, out, sizeof(out), true, &hit), 0);
 	struct msgcache_stats st;
 	msgcache_get_stats(c, &st);
 	assert_int_equal(st.entries, 0);
@@ -138,8 +138,7 @@ static void test_stale_window(void **state)
 	msgcache_free(c);
 }
 
-/* A reload changes the generation: older entries are misses. The key also holds type and
- * DO/CD. */
+/* Another view (issue #7's VPCs) is another key; so are the type and DO/CD. */
 static void test_key_parts(void **state)
 {
 	(void)state;
@@ -151,17 +150,17 @@ static void test_key_parts(void **state)
 	uint8_t out[4096];
 	struct msgcache_hit hit;
 	struct msgcache_key other = k;
-	other.gen = 2;
-	assert_int_equal(msgcache_get(c, &other, T0, out, sizeof(out), &hit), 0);
+	other.view = 2;
+	assert_int_equal(msgcache_get(c, &other, T0, out, sizeof(out), true, &hit), 0);
 	other = k;
 	other.flags = MSGCACHE_DO;
-	assert_int_equal(msgcache_get(c, &other, T0, out, sizeof(out), &hit), 0);
+	assert_int_equal(msgcache_get(c, &other, T0, out, sizeof(out), true, &hit), 0);
 	other = k;
 	other.qtype = DNS_TYPE_AAAA;
-	assert_int_equal(msgcache_get(c, &other, T0, out, sizeof(out), &hit), 0);
+	assert_int_equal(msgcache_get(c, &other, T0, out, sizeof(out), true, &hit), 0);
 	/* A message that does not fit the caller's room is a miss, not a partial copy. */
-	assert_int_equal(msgcache_get(c, &k, T0, out, m.len - 1, &hit), 0);
-	assert_int_equal(msgcache_get(c, &k, T0, out, sizeof(out), &hit), m.len);
+	assert_int_equal(msgcache_get(c, &k, T0, out, m.len - 1, true, &hit), 0);
+	assert_int_equal(msgcache_get(c, &k, T0, out, sizeof(out), true, &hit), m.len);
 	msgcache_free(c);
 }
 
@@ -176,15 +175,15 @@ static void test_prefetch_once(void **state)
 	assert_int_equal(msgcache_put(c, &k, m.buf, m.len, T0), 0);
 	uint8_t out[4096];
 	struct msgcache_hit hit;
-	assert_true(msgcache_get(c, &k, T0 + 90, out, sizeof(out), &hit) > 0);
+	assert_true(msgcache_get(c, &k, T0 + 90, out, sizeof(out), true, &hit) > 0);
 	assert_false(hit.prefetch);
-	assert_true(msgcache_get(c, &k, T0 + 91, out, sizeof(out), &hit) > 0);
+	assert_true(msgcache_get(c, &k, T0 + 91, out, sizeof(out), true, &hit) > 0);
 	assert_true(hit.prefetch);
-	assert_true(msgcache_get(c, &k, T0 + 92, out, sizeof(out), &hit) > 0);
+	assert_true(msgcache_get(c, &k, T0 + 92, out, sizeof(out), true, &hit) > 0);
 	assert_false(hit.prefetch);
 	/* A fresh store (the refresh) starts the count again. */
 	assert_int_equal(msgcache_put(c, &k, m.buf, m.len, T0 + 92), 0);
-	assert_true(msgcache_get(c, &k, T0 + 183, out, sizeof(out), &hit) > 0);
+	assert_true(msgcache_get(c, &k, T0 + 183, out, sizeof(out), true, &hit) > 0);
 	assert_true(hit.prefetch);
 	msgcache_free(c);
 }
@@ -213,7 +212,7 @@ static void test_budget_and_lru(void **state)
 		assert_true(st.bytes <= budget);
 		/* Reading "keep" now and then keeps it young in its shard. */
 		if (i % 4 == 0)
-			assert_int_equal(msgcache_get(c, &kf, T0, out, sizeof(out), &hit),
+			assert_int_equal(msgcache_get(c, &kf, T0, out, sizeof(out), true, &hit),
 					 first.len);
 	}
 	struct msgcache_stats st;
@@ -224,11 +223,11 @@ static void test_budget_and_lru(void **state)
 	struct msg m;
 	make_answer(&m, "n4999.example.", 3600, 0);
 	struct msgcache_key k = key_of(&m, 1);
-	assert_int_equal(msgcache_get(c, &k, T0, out, sizeof(out), &hit), m.len);
+	assert_int_equal(msgcache_get(c, &k, T0, out, sizeof(out), true, &hit), m.len);
 	make_answer(&m, "n0.example.", 3600, 0);
 	k = key_of(&m, 1);
-	assert_int_equal(msgcache_get(c, &k, T0, out, sizeof(out), &hit), 0);
-	assert_int_equal(msgcache_get(c, &kf, T0, out, sizeof(out), &hit), first.len);
+	assert_int_equal(msgcache_get(c, &k, T0, out, sizeof(out), true, &hit), 0);
+	assert_int_equal(msgcache_get(c, &kf, T0, out, sizeof(out), true, &hit), first.len);
 	assert_true(msgcache_flush(c) == st.entries);
 	msgcache_get_stats(c, &st);
 	assert_int_equal(st.entries, 0);
@@ -269,6 +268,29 @@ static void test_refuses_bad_messages(void **state)
 	msgcache_free(c);
 }
 
+/* A fresh answer stays when the same question is resolved again (by another thread, or for
+ * a client it did not fit); one due for a refresh is replaced. */
+static void test_fresh_entry_is_kept_until_due(void **state)
+{
+	(void)state;
+	struct msgcache *c = msgcache_new(1 << 20, 0);
+	struct msg m;
+	make_answer(&m, "a.example.", 100, 0);
+	struct msgcache_key k = key_of(&m, 0);
+	assert_int_equal(msgcache_put(c, &k, m.buf, m.len, T0), 0);
+	struct msg newer;
+	make_answer(&newer, "a.example.", 300, 0);
+	assert_int_equal(msgcache_put(c, &k, newer.buf, newer.len, T0 + 50), 1);
+	uint8_t out[4096];
+	struct msgcache_hit hit;
+	assert_int_equal(msgcache_get(c, &k, T0 + 50, out, sizeof(out), true, &hit), m.len);
+	assert_int_equal(ttl_at(out, m.len, 0), 50);
+	assert_int_equal(msgcache_put(c, &k, newer.buf, newer.len, T0 + 91), 0);
+	assert_int_equal(msgcache_get(c, &k, T0 + 91, out, sizeof(out), true, &hit), newer.len);
+	assert_int_equal(ttl_at(out, newer.len, 0), 300);
+	msgcache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_stale_window),
 		cmocka_unit_test(test_key_parts),
 		cmocka_unit_test(test_prefetch_once),
+		cmocka_unit_test(test_fresh_entry_is_kept_until_due),
 		cmocka_unit_test(test_budget_and_lru),
 		cmocka_unit_test(test_refuses_bad_messages),
 	};
