@@ -142,6 +142,7 @@ FORCE:
 # BENCH_SECONDS (10) and BENCH_ROUNDS (3) shorten it: make bench BENCH_SECONDS=2 BENCH_ROUNDS=1
 bench: deps all
 	$(PYTHON) tests/bench/bench.py --cairnd $(CURDIR)/$(BUILD)/cairnd --json $(CURDIR)/$(BUILD)/bench.json
+	$(PYTHON) tests/bench/contention.py $(CURDIR)/$(BUILD)/cairnd
 	$(PYTHON) tests/bench/membench.py --cairnd $(CURDIR)/$(BUILD)/cairnd --json $(CURDIR)/$(BUILD)/membench.json
 
 # The memory benchmark alone: 2,000,000 unique names through a 16M cache (MEMBENCH_NAMES=...).

@@ -45,6 +45,7 @@ struct msgcache_hit {
 
 struct msgcache_stats {
 	uint64_t entries, bytes, hits, misses, evictions, stale_hits;
+	uint64_t lock_waits;     /* lock taken while another thread held it */
 };
 
 struct msgcache;

@@ -46,6 +46,16 @@ static uint32_t key_hash(const uint8_t *owner, uint32_t type)
 	return h;
 }
 
+/* Take a shard's lock, counting the times another thread held it (the contention that the
+ * sharding is there to avoid; reported as lock-waits). */
+static void shard_lock(struct shard *s)
+{
+	if (pthread_mutex_trylock(&s->lock) != 0) {
+		pthread_mutex_lock(&s->lock);
+		s->st.lock_waits++;
+	}
+}
+
 static struct shard *shard_of(struct rrcache *c, uint32_t h)
 {
 	return &c->shard[h >> 28 & (c->nshards - 1)];
@@ -127,7 +137,7 @@ static void remove_key(struct rrcache *c, const uint8_t *owner, uint32_t type)
 {
 	uint32_t h = key_hash(owner, type);
 	struct shard *s = shard_of(c, h);
-	pthread_mutex_lock(&s->lock);
+	shard_lock(s);
 	struct cache_entry **slot = find_slot(s, owner, type, h);
 	if (*slot)
 		remove_entry(s, slot);
@@ -245,7 +255,7 @@ int rrcache_put_rrset(struct rrcache *c, const uint8_t *owner, uint32_t type, ui
 	e->count = count;
 	e->size = size;
 	e->rdata = tail;
-	pthread_mutex_lock(&s->lock);
+	shard_lock(s);
 	if (!may_replace(s, owner, type, h, (uint8_t)rank, now)) {
 		pthread_mutex_unlock(&s->lock);
 		free(e);
@@ -288,7 +298,7 @@ int rrcache_put_negative(struct rrcache *c, const uint8_t *owner, uint32_t type,
 	e->soa_owner = tail;
 	e->soa_rdata = tail + slen;
 	e->soa_rdlen = soa_rdlen;
-	pthread_mutex_lock(&s->lock);
+	shard_lock(s);
 	if (!may_replace(s, owner, type, h, CACHE_RANK_ANSWER, now)) {
 		pthread_mutex_unlock(&s->lock);
 		free(e);
@@ -304,7 +314,7 @@ const struct cache_entry *rrcache_get(struct rrcache *c, const uint8_t *owner, u
 {
 	uint32_t h = key_hash(owner, type);
 	struct shard *s = shard_of(c, h);
-	pthread_mutex_lock(&s->lock);
+	shard_lock(s);
 	struct cache_entry **slot = find_slot(s, owner, type, h);
 	struct cache_entry *e = *slot;
 	if (e && e->expires <= now) {
@@ -349,12 +359,13 @@ void rrcache_get_stats(struct rrcache *c, struct rrcache_stats *out)
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < c->nshards; i++) {
 		struct shard *s = &c->shard[i];
-		pthread_mutex_lock(&s->lock);
+		shard_lock(s);
 		out->entries += s->st.entries;
 		out->bytes += s->st.bytes;
 		out->hits += s->st.hits;
 		out->misses += s->st.misses;
 		out->evictions += s->st.evictions;
+		out->lock_waits += s->st.lock_waits;
 		pthread_mutex_unlock(&s->lock);
 	}
 }
@@ -375,7 +386,7 @@ size_t rrcache_flush(struct rrcache *c, enum rrcache_flush what, const uint8_t *
 	size_t n = 0;
 	for (size_t k = 0; k < c->nshards; k++) {
 		struct shard *s = &c->shard[k];
-		pthread_mutex_lock(&s->lock);
+		shard_lock(s);
 		for (size_t i = 0; i < s->nbuckets; i++) {
 			struct cache_entry **p = &s->buckets[i];
 			while (*p) {
@@ -397,7 +408,7 @@ void rrcache_set_limits(struct rrcache *c, const struct rrcache_limits *lim)
 	store_ttl_limits(c, lim);
 	for (size_t i = 0; i < c->nshards; i++) {
 		struct shard *s = &c->shard[i];
-		pthread_mutex_lock(&s->lock);
+		shard_lock(s);
 		s->max_bytes = lim->max_bytes / c->nshards;
 		evict_to_budget(s);
 		pthread_mutex_unlock(&s->lock);

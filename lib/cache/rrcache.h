@@ -66,6 +66,7 @@ struct rrcache_limits {
 
 struct rrcache_stats {
 	uint64_t entries, bytes, hits, misses, evictions;
+	uint64_t lock_waits;     /* lock taken while another thread held it */
 };
 
 struct rrcache;
