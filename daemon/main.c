@@ -150,7 +150,8 @@ static void raise_file_limit(const struct cairn_config *cfg)
 	if (cfg->recursion && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
 		log_warning("open files are limited to %llu: fewer than recursion.max-in-flight "
 			    "x server.threads + server.max-tcp-clients + 64 = %llu; raise the limit "
-			    "(LimitNOFILE=) or lower those", (unsigned long long)rl.rlim_cur, (unsigned long long)need);
+			    "(LimitNOFILE=) or lower those", (unsigned long long)rl.rlim_cur,
+			    (unsigned long long)need);
 }
 
 static int run(struct cairn_config *cfg)

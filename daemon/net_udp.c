@@ -277,9 +277,10 @@ int udp_listener_start(struct worker *w, struct udp_listener *l, const struct so
 	/* Only a wildcard bind needs the packet info: a socket bound to one address always
 	 * replies from it, and sending without a control message spares the kernel a route
 	 * lookup per answer. */
-	bool wildcard = fam == AF_INET
-				? ((const struct sockaddr_in *)sa)->sin_addr.s_addr == htonl(INADDR_ANY)
-				: IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+	bool wildcard = fam == AF_INET ? sin->sin_addr.s_addr == htonl(INADDR_ANY)
+				       : IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
 	bool ok = fam == AF_INET
 			  ? !wildcard ||
 				    setsockopt(l->fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) == 0

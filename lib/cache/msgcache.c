@@ -1,25 +1,15 @@
 /* msgcache — ready answers in wire format, sharded, for the fast path (see msgcache.h). */
 #include "msgcache.h"
 
-#include <malloc.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/lruhash.h"
 #include "lib/wire/dns.h"
 #include "lib/wire/name.h"
 
-#define SHARD_BUCKETS_MIN 64
-
-/* A place in a shard's LRU list (first in an entry; the list's head is a bare one). */
-struct lru_link {
-	struct lru_link *prev, *next;
-};
-
 struct msg_entry {
-	struct lru_link link;               /* LRU list; must stay first */
-	struct msg_entry *hnext;            /* hash chain */
-	uint32_t hash;
+	struct lru_node node;                /* the table's links, hash and cost; first */
 	uint32_t view;
 	uint16_t qtype;
 	uint8_t flags;
@@ -28,17 +18,13 @@ struct msg_entry {
 	uint16_t n_ttl;                     /* TTL fields in it */
 	uint32_t ttl;                       /* the smallest of them: freshness */
 	int64_t stored;                     /* wall-clock second it was stored */
-	size_t bytes;                       /* what it costs, allocator overhead included */
 	uint8_t data[];                     /* the message, then n_ttl u16 offsets of TTLs */
 };
 
+/* One shard: its table, and the counters the table does not keep (under its lock). */
 struct shard {
-	pthread_mutex_t lock;
-	struct msg_entry **buckets;
-	size_t nbuckets;                    /* a power of two */
-	struct lru_link lru;                /* sentinel: lru.next is the most recently used */
-	size_t max_bytes;
-	struct msgcache_stats st;
+	struct lruhash t;
+	uint64_t hits, misses, stale_hits;
 };
 
 struct msgcache {
@@ -66,14 +52,6 @@ static uint32_t key_hash(const struct msgcache_key *k)
 
 /* Take a shard's lock, counting the times another thread held it (the contention that the
  * sharding is there to avoid; reported as lock-waits). */
-static void shard_lock(struct shard *s)
-{
-	if (pthread_mutex_trylock(&s->lock) != 0) {
-		pthread_mutex_lock(&s->lock);
-		s->st.lock_waits++;
-	}
-}
-
 static struct shard *shard_of(struct msgcache *c, uint32_t h)
 {
 	return &c->shard[h >> 28 & (MSGCACHE_SHARDS - 1)];
@@ -81,82 +59,16 @@ static struct shard *shard_of(struct msgcache *c, uint32_t h)
 
 static bool key_matches(const struct msg_entry *e, const struct msgcache_key *k, uint32_t h)
 {
-	return e->hash == h && e->qtype == k->qtype && e->flags == k->flags && e->view == k->view &&
-	       wire_name_equal(e->data + DNS_HEADER_SIZE, k->qname);
+	return e->node.hash == h && e->qtype == k->qtype && e->flags == k->flags &&
+	       e->view == k->view && wire_name_equal(e->data + DNS_HEADER_SIZE, k->qname);
 }
 
-static struct msg_entry **find_slot(struct shard *s, const struct msgcache_key *k, uint32_t h)
+static struct lru_node **find_slot(struct shard *s, const struct msgcache_key *k, uint32_t h)
 {
-	struct msg_entry **p = &s->buckets[h & (s->nbuckets - 1)];
-	while (*p && !key_matches(*p, k, h))
+	struct lru_node **p = lruhash_chain(&s->t, h);
+	while (*p && !key_matches((const struct msg_entry *)*p, k, h))
 		p = &(*p)->hnext;
 	return p;
-}
-
-static struct msg_entry *entry_of(struct lru_link *l)
-{
-	return (struct msg_entry *)l; /* the link is the entry's first member */
-}
-
-static void lru_unlink(struct msg_entry *e)
-{
-	e->link.prev->next = e->link.next;
-	e->link.next->prev = e->link.prev;
-}
-
-static void lru_push_front(struct shard *s, struct msg_entry *e)
-{
-	e->link.next = s->lru.next;
-	e->link.prev = &s->lru;
-	s->lru.next->prev = &e->link;
-	s->lru.next = &e->link;
-}
-
-static void remove_entry(struct shard *s, struct msg_entry **slot)
-{
-	struct msg_entry *e = *slot;
-	*slot = e->hnext;
-	lru_unlink(e);
-	s->st.entries--;
-	s->st.bytes -= e->bytes;
-	free(e);
-}
-
-/* The slot that points at e (e is in the table). */
-static struct msg_entry **slot_of(struct shard *s, const struct msg_entry *e)
-{
-	struct msg_entry **p = &s->buckets[e->hash & (s->nbuckets - 1)];
-	while (*p != e)
-		p = &(*p)->hnext;
-	return p;
-}
-
-static void evict_to_budget(struct shard *s)
-{
-	while (s->st.bytes > s->max_bytes && s->lru.prev != &s->lru) {
-		remove_entry(s, slot_of(s, entry_of(s->lru.prev)));
-		s->st.evictions++;
-	}
-}
-
-static void grow(struct shard *s)
-{
-	size_t n = s->nbuckets * 2;
-	struct msg_entry **nb = calloc(n, sizeof(*nb));
-	if (!nb)
-		return; /* longer chains, still correct */
-	for (size_t i = 0; i < s->nbuckets; i++) {
-		struct msg_entry *e = s->buckets[i];
-		while (e) {
-			struct msg_entry *next = e->hnext;
-			e->hnext = nb[e->hash & (n - 1)];
-			nb[e->hash & (n - 1)] = e;
-			e = next;
-		}
-	}
-	free(s->buckets);
-	s->buckets = nb;
-	s->nbuckets = n;
 }
 
 struct msgcache *msgcache_new(size_t max_bytes, uint32_t stale_max)
@@ -165,17 +77,12 @@ struct msgcache *msgcache_new(size_t max_bytes, uint32_t stale_max)
 	if (!c)
 		return NULL;
 	c->stale_max = stale_max;
-	for (size_t i = 0; i < MSGCACHE_SHARDS; i++) {
-		struct shard *s = &c->shard[i];
-		pthread_mutex_init(&s->lock, NULL);
-		s->lru.next = s->lru.prev = &s->lru;
-		s->max_bytes = max_bytes / MSGCACHE_SHARDS;
-		s->nbuckets = SHARD_BUCKETS_MIN;
-		s->buckets = calloc(s->nbuckets, sizeof(*s->buckets));
-		if (!s->buckets) {
-			msgcache_free(c);
-			return NULL;
-		}
+	bool ok = true;
+	for (size_t i = 0; i < MSGCACHE_SHARDS; i++)
+		ok &= lruhash_init(&c->shard[i].t, max_bytes / MSGCACHE_SHARDS) == 0;
+	if (!ok) {
+		msgcache_free(c);
+		return NULL;
 	}
 	return c;
 }
@@ -184,34 +91,23 @@ void msgcache_free(struct msgcache *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < MSGCACHE_SHARDS; i++) {
-		struct shard *s = &c->shard[i];
-		for (size_t b = 0; s->buckets && b < s->nbuckets; b++) {
-			struct msg_entry *e = s->buckets[b];
-			while (e) {
-				struct msg_entry *next = e->hnext;
-				free(e);
-				e = next;
-			}
-		}
-		free(s->buckets);
-		pthread_mutex_destroy(&s->lock);
-	}
+	for (size_t i = 0; i < MSGCACHE_SHARDS; i++)
+		lruhash_destroy(&c->shard[i].t);
 	free(c);
 }
 
 void msgcache_set_limits(struct msgcache *c, size_t max_bytes, uint32_t stale_max)
 {
 	for (size_t i = 0; i < MSGCACHE_SHARDS; i++)
-		pthread_mutex_lock(&c->shard[i].lock);
+		lruhash_lock(&c->shard[i].t);
 	c->stale_max = stale_max;
 	for (size_t i = 0; i < MSGCACHE_SHARDS; i++) {
-		struct shard *s = &c->shard[i];
-		s->max_bytes = max_bytes / MSGCACHE_SHARDS;
-		evict_to_budget(s);
+		struct lruhash *t = &c->shard[i].t;
+		t->budget = max_bytes / MSGCACHE_SHARDS;
+		lruhash_evict(t);
 	}
 	for (size_t i = MSGCACHE_SHARDS; i-- > 0;)
-		pthread_mutex_unlock(&c->shard[i].lock);
+		lruhash_unlock(&c->shard[i].t);
 }
 
 /* RFC 1035 §4.1: walk the records after the question, noting where each TTL sits and the
@@ -268,7 +164,8 @@ int msgcache_put(struct msgcache *c, const struct msgcache_key *key, const uint8
 	uint16_t offs[MSGCACHE_ENTRY_MAX / 11 + 1]; /* an RR takes at least 11 bytes */
 	find_ttls(msg, len, offs, &ttl);
 	memcpy(e->data + len, offs, (size_t)n * sizeof(uint16_t));
-	e->hash = key_hash(key);
+	e->node.hash = key_hash(key);
+	e->node.cost = lruhash_alloc_cost(e); /* what the process pays, not only the payload */
 	e->view = key->view;
 	e->qtype = key->qtype;
 	e->flags = key->flags;
@@ -276,36 +173,26 @@ int msgcache_put(struct msgcache *c, const struct msgcache_key *key, const uint8
 	e->n_ttl = (uint16_t)n;
 	e->ttl = ttl;
 	e->stored = now;
-	/* What the process pays: the block, the allocator's header, and the bucket pointers
-	 * (the table grows at one entry per bucket, so at most two per entry). */
-	e->bytes = malloc_usable_size(e) + sizeof(size_t) + 2 * sizeof(void *);
 
-	struct shard *s = shard_of(c, e->hash);
-	shard_lock(s);
-	struct msg_entry **slot = find_slot(s, key, e->hash);
+	struct shard *s = shard_of(c, e->node.hash);
+	lruhash_lock(&s->t);
+	struct lru_node **slot = find_slot(s, key, e->node.hash);
 	if (*slot) {
-		struct msg_entry *old = *slot;
+		const struct msg_entry *old = (const struct msg_entry *)*slot;
 		int64_t age = now - old->stored;
 		bool fresh = age >= 0 && age < (int64_t)old->ttl;
 		uint32_t left = fresh ? old->ttl - (uint32_t)age : 0;
 		if (fresh && (uint64_t)left * 10 >= old->ttl) {
 			/* fresh, and not due for a refresh: the one stored first stays */
-			pthread_mutex_unlock(&s->lock);
+			lruhash_unlock(&s->t);
 			free(e);
 			return 1;
 		}
-		remove_entry(s, slot);
+		lruhash_remove(&s->t, slot);
 	}
-	slot = &s->buckets[e->hash & (s->nbuckets - 1)];
-	e->hnext = *slot;
-	*slot = e;
-	lru_push_front(s, e);
-	s->st.entries++;
-	s->st.bytes += e->bytes;
-	if (s->st.entries > s->nbuckets)
-		grow(s);
-	evict_to_budget(s);
-	pthread_mutex_unlock(&s->lock);
+	lruhash_insert(&s->t, &e->node);
+	lruhash_evict(&s->t);
+	lruhash_unlock(&s->t);
 	return 0;
 }
 
@@ -329,33 +216,32 @@ size_t msgcache_get(struct msgcache *c, const struct msgcache_key *key, int64_t 
 	uint32_t h = key_hash(key);
 	struct shard *s = shard_of(c, h);
 	size_t len = 0;
-	shard_lock(s);
-	struct msg_entry **slot = find_slot(s, key, h);
-	struct msg_entry *e = *slot;
+	lruhash_lock(&s->t);
+	struct lru_node **slot = find_slot(s, key, h);
+	struct msg_entry *e = (struct msg_entry *)*slot;
 	int64_t age = e ? now - e->stored : 0;
 	if (e && (age < 0 || age >= (int64_t)e->ttl)) {
 		/* Expired (or stored in the future: the clock went back). Kept for serve-stale
 		 * while it may still serve; a miss either way. */
 		if (age < 0 || age >= (int64_t)e->ttl + c->stale_max)
-			remove_entry(s, slot);
+			lruhash_remove(&s->t, slot);
 		e = NULL;
 	}
 	if (e && e->len <= cap) {
 		uint32_t left = e->ttl - (uint32_t)age;
 		copy_out(e, out, false, (uint32_t)age, 0);
-		lru_unlink(e);
-		lru_push_front(s, e);
+		lruhash_touch(&s->t, &e->node);
 		hit->ttl_left = left;
 		/* Prefetch (Unbound's rule): asked in the last tenth of its life. */
 		hit->prefetch = prefetch && !e->prefetch_told && (uint64_t)left * 10 < e->ttl;
 		if (hit->prefetch)
 			e->prefetch_told = true;
 		len = e->len;
-		s->st.hits++;
+		s->hits++;
 	} else {
-		s->st.misses++;
+		s->misses++;
 	}
-	pthread_mutex_unlock(&s->lock);
+	lruhash_unlock(&s->t);
 	return len;
 }
 
@@ -365,16 +251,16 @@ size_t msgcache_get_stale(struct msgcache *c, const struct msgcache_key *key, in
 	uint32_t h = key_hash(key);
 	struct shard *s = shard_of(c, h);
 	size_t len = 0;
-	shard_lock(s);
-	struct msg_entry *e = *find_slot(s, key, h);
+	lruhash_lock(&s->t);
+	const struct msg_entry *e = (const struct msg_entry *)*find_slot(s, key, h);
 	int64_t age = e ? now - e->stored : -1;
 	if (e && age >= 0 && age < (int64_t)e->ttl + c->stale_max && e->len <= cap) {
 		bool fresh = age < (int64_t)e->ttl;
 		copy_out(e, out, !fresh, (uint32_t)age, stale_ttl);
 		len = e->len;
-		s->st.stale_hits++;
+		s->stale_hits++;
 	}
-	pthread_mutex_unlock(&s->lock);
+	lruhash_unlock(&s->t);
 	return len;
 }
 
@@ -382,13 +268,9 @@ size_t msgcache_flush(struct msgcache *c)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < MSGCACHE_SHARDS; i++) {
-		struct shard *s = &c->shard[i];
-		shard_lock(s);
-		while (s->lru.next != &s->lru) {
-			remove_entry(s, slot_of(s, entry_of(s->lru.next)));
-			n++;
-		}
-		pthread_mutex_unlock(&s->lock);
+		lruhash_lock(&c->shard[i].t);
+		n += lruhash_remove_if(&c->shard[i].t, NULL, NULL);
+		lruhash_unlock(&c->shard[i].t);
 	}
 	return n;
 }
@@ -398,14 +280,14 @@ void msgcache_get_stats(struct msgcache *c, struct msgcache_stats *out)
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < MSGCACHE_SHARDS; i++) {
 		struct shard *s = &c->shard[i];
-		shard_lock(s);
-		out->entries += s->st.entries;
-		out->bytes += s->st.bytes;
-		out->hits += s->st.hits;
-		out->misses += s->st.misses;
-		out->evictions += s->st.evictions;
-		out->stale_hits += s->st.stale_hits;
-		out->lock_waits += s->st.lock_waits;
-		pthread_mutex_unlock(&s->lock);
+		lruhash_lock(&s->t);
+		out->entries += s->t.entries;
+		out->bytes += s->t.cost;
+		out->evictions += s->t.evictions;
+		out->lock_waits += s->t.lock_waits;
+		out->hits += s->hits;
+		out->misses += s->misses;
+		out->stale_hits += s->stale_hits;
+		lruhash_unlock(&s->t);
 	}
 }

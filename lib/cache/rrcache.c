@@ -1,8 +1,6 @@
 /* rrcache — RRset and negative cache with a byte budget and LRU eviction (see rrcache.h). */
 #include "rrcache.h"
 
-#include <malloc.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,23 +8,12 @@
 #include "lib/wire/dns.h"
 #include "lib/wire/name.h"
 
-#define CACHE_BUCKETS_MIN 64
-
-/* One shard: a hash table, its LRU list and its share of the budget, under one lock. */
-struct shard {
-	pthread_mutex_t lock;
-	struct cache_entry **buckets;
-	size_t nbuckets;             /* a power of two */
-	struct cache_entry lru;      /* sentinel: lru.lru_next is the most recently used */
-	size_t max_bytes;
-	struct rrcache_stats st;
-};
-
 struct rrcache {
 	/* The TTL caps, read without a lock by every thread, changed by a reload. */
 	_Atomic uint32_t max_ttl, min_ttl, neg_max_ttl;
 	unsigned nshards;            /* a power of two, at most RRCACHE_SHARDS */
-	struct shard shard[RRCACHE_SHARDS];
+	struct lruhash shard[RRCACHE_SHARDS];
+	uint64_t hits[RRCACHE_SHARDS], misses[RRCACHE_SHARDS]; /* under the shard's lock */
 };
 
 static uint32_t key_hash(const uint8_t *owner, uint32_t type)
@@ -46,19 +33,14 @@ static uint32_t key_hash(const uint8_t *owner, uint32_t type)
 	return h;
 }
 
-/* Take a shard's lock, counting the times another thread held it (the contention that the
- * sharding is there to avoid; reported as lock-waits). */
-static void shard_lock(struct shard *s)
+static unsigned shard_index(const struct rrcache *c, uint32_t h)
 {
-	if (pthread_mutex_trylock(&s->lock) != 0) {
-		pthread_mutex_lock(&s->lock);
-		s->st.lock_waits++;
-	}
+	return h >> 28 & (c->nshards - 1);
 }
 
-static struct shard *shard_of(struct rrcache *c, uint32_t h)
+static struct lruhash *shard_of(struct rrcache *c, uint32_t h)
 {
-	return &c->shard[h >> 28 & (c->nshards - 1)];
+	return &c->shard[shard_index(c, h)];
 }
 
 static void store_ttl_limits(struct rrcache *c, const struct rrcache_limits *lim)
@@ -81,16 +63,9 @@ struct rrcache *rrcache_new_sharded(const struct rrcache_limits *lim, unsigned s
 	if (!c)
 		return NULL;
 	store_ttl_limits(c, lim);
-	c->nshards = shards;
-	for (size_t i = 0; i < RRCACHE_SHARDS; i++)
-		pthread_mutex_init(&c->shard[i].lock, NULL);
-	for (size_t i = 0; i < c->nshards; i++) {
-		struct shard *s = &c->shard[i];
-		s->lru.lru_next = s->lru.lru_prev = &s->lru;
-		s->max_bytes = lim->max_bytes / c->nshards;
-		s->nbuckets = CACHE_BUCKETS_MIN;
-		s->buckets = calloc(s->nbuckets, sizeof(*s->buckets));
-		if (!s->buckets) {
+	for (c->nshards = 0; c->nshards < shards; c->nshards++) {
+		if (lruhash_init(&c->shard[c->nshards], lim->max_bytes / shards) < 0) {
+			lruhash_destroy(&c->shard[c->nshards]);
 			rrcache_free(c);
 			return NULL;
 		}
@@ -98,103 +73,46 @@ struct rrcache *rrcache_new_sharded(const struct rrcache_limits *lim, unsigned s
 	return c;
 }
 
-static void lru_unlink(struct cache_entry *e)
+/* The slot that holds (owner, type) in its shard (locked), or the chain's end. */
+static struct lru_node **find_slot(struct lruhash *t, const uint8_t *owner, uint32_t type,
+				  uint32_t h)
 {
-	e->lru_prev->lru_next = e->lru_next;
-	e->lru_next->lru_prev = e->lru_prev;
-}
-
-static void lru_push_front(struct shard *c, struct cache_entry *e)
-{
-	e->lru_next = c->lru.lru_next;
-	e->lru_prev = &c->lru;
-	c->lru.lru_next->lru_prev = e;
-	c->lru.lru_next = e;
-}
-
-static struct cache_entry **find_slot(struct shard *c, const uint8_t *owner, uint32_t type,
-				      uint32_t h)
-{
-	struct cache_entry **p = &c->buckets[h & (c->nbuckets - 1)];
-	for (; *p; p = &(*p)->hnext)
-		if ((*p)->hash == h && (*p)->type == type && wire_name_equal((*p)->owner, owner))
+	struct lru_node **p = lruhash_chain(t, h);
+	for (; *p; p = &(*p)->hnext) {
+		const struct cache_entry *e = (const struct cache_entry *)*p;
+		if ((*p)->hash == h && e->type == type && wire_name_equal(e->owner, owner))
 			return p;
+	}
 	return p;
-}
-
-static void remove_entry(struct shard *c, struct cache_entry **slot)
-{
-	struct cache_entry *e = *slot;
-	*slot = e->hnext;
-	lru_unlink(e);
-	c->st.entries--;
-	c->st.bytes -= e->bytes;
-	free(e);
 }
 
 /* Remove (owner, type) from whichever shard holds it (locking it). */
 static void remove_key(struct rrcache *c, const uint8_t *owner, uint32_t type)
 {
 	uint32_t h = key_hash(owner, type);
-	struct shard *s = shard_of(c, h);
-	shard_lock(s);
-	struct cache_entry **slot = find_slot(s, owner, type, h);
+	struct lruhash *t = shard_of(c, h);
+	lruhash_lock(t);
+	struct lru_node **slot = find_slot(t, owner, type, h);
 	if (*slot)
-		remove_entry(s, slot);
-	pthread_mutex_unlock(&s->lock);
-}
-
-static void grow(struct shard *c)
-{
-	size_t n = c->nbuckets * 2;
-	struct cache_entry **nb = calloc(n, sizeof(*nb));
-	if (!nb)
-		return; /* longer chains, still correct */
-	for (size_t i = 0; i < c->nbuckets; i++) {
-		struct cache_entry *e = c->buckets[i];
-		while (e) {
-			struct cache_entry *next = e->hnext;
-			e->hnext = nb[e->hash & (n - 1)];
-			nb[e->hash & (n - 1)] = e;
-			e = next;
-		}
-	}
-	free(c->buckets);
-	c->buckets = nb;
-	c->nbuckets = n;
-}
-
-static void evict_to_budget(struct shard *c)
-{
-	while (c->st.bytes > c->max_bytes && c->lru.lru_prev != &c->lru) {
-		struct cache_entry *e = c->lru.lru_prev;
-		remove_entry(c, find_slot(c, e->owner, e->type, e->hash));
-		c->st.evictions++;
-	}
+		lruhash_remove(t, slot);
+	lruhash_unlock(t);
 }
 
 /* Insert a built entry in place of whatever holds its key (the shard is locked). */
-static void insert(struct shard *c, struct cache_entry *e)
+static void insert(struct lruhash *t, struct cache_entry *e)
 {
-	struct cache_entry **slot = find_slot(c, e->owner, e->type, e->hash);
+	struct lru_node **slot = find_slot(t, e->owner, e->type, e->node.hash);
 	if (*slot)
-		remove_entry(c, slot);
-	slot = find_slot(c, e->owner, e->type, e->hash);
-	e->hnext = NULL;
-	*slot = e;
-	lru_push_front(c, e);
-	c->st.entries++;
-	c->st.bytes += e->bytes;
-	if (c->st.entries > c->nbuckets)
-		grow(c);
-	evict_to_budget(c);
+		lruhash_remove(t, slot);
+	lruhash_insert(t, &e->node);
+	lruhash_evict(t);
 }
 
 /* May a new entry of this rank replace the one stored now? (the shard is locked) */
-static bool may_replace(struct shard *c, const uint8_t *owner, uint32_t type, uint32_t h,
+static bool may_replace(struct lruhash *t, const uint8_t *owner, uint32_t type, uint32_t h,
 			uint8_t rank, int64_t now)
 {
-	struct cache_entry *old = *find_slot(c, owner, type, h);
+	const struct cache_entry *old = (const struct cache_entry *)*find_slot(t, owner, type, h);
 	return !old || old->expires <= now || rank >= old->rank;
 }
 
@@ -227,12 +145,10 @@ static struct cache_entry *entry_new(const uint8_t *owner, uint32_t type, uint32
 	memset(e, 0, sizeof(*e));
 	uint8_t *p = (uint8_t *)(e + 1);
 	memcpy(p, owner, olen);
-	e->hash = h;
+	e->node.hash = h;
+	e->node.cost = lruhash_alloc_cost(e); /* what the process pays, not only the payload */
 	e->type = type;
 	e->owner = p;
-	/* What the process pays: the block, the allocator's header, and the bucket pointers
-	 * (the table grows at one entry per bucket, so at most two per entry). */
-	e->bytes = malloc_usable_size(e) + sizeof(size_t) + 2 * sizeof(void *);
 	*tail = p + olen;
 	return e;
 }
@@ -242,7 +158,7 @@ int rrcache_put_rrset(struct rrcache *c, const uint8_t *owner, uint32_t type, ui
 		      int64_t now)
 {
 	uint32_t h = key_hash(owner, type);
-	struct shard *s = shard_of(c, h);
+	struct lruhash *s = shard_of(c, h);
 	uint8_t *tail;
 	/* Built before the lock is taken: the lock covers only the table. */
 	struct cache_entry *e = entry_new(owner, type, h, size, &tail);
@@ -255,14 +171,14 @@ int rrcache_put_rrset(struct rrcache *c, const uint8_t *owner, uint32_t type, ui
 	e->count = count;
 	e->size = size;
 	e->rdata = tail;
-	shard_lock(s);
+	lruhash_lock(s);
 	if (!may_replace(s, owner, type, h, (uint8_t)rank, now)) {
-		pthread_mutex_unlock(&s->lock);
+		lruhash_unlock(s);
 		free(e);
 		return 1;
 	}
 	insert(s, e);
-	pthread_mutex_unlock(&s->lock);
+	lruhash_unlock(s);
 	if (rank >= CACHE_RANK_NONAUTH)
 		remove_key(c, owner, CACHE_TYPE_NXDOMAIN); /* the name exists after all */
 	return 0;
@@ -281,7 +197,7 @@ int rrcache_put_negative(struct rrcache *c, const uint8_t *owner, uint32_t type,
 			 uint16_t soa_rdlen, int64_t now)
 {
 	uint32_t h = key_hash(owner, type);
-	struct shard *s = shard_of(c, h);
+	struct lruhash *s = shard_of(c, h);
 	uint32_t ttl = rrcache_clamp_negative_ttl(
 		c, rrcache_soa_negative_ttl(soa_ttl, soa_rdata, soa_rdlen));
 	size_t slen = wire_name_len(soa_owner);
@@ -298,14 +214,14 @@ int rrcache_put_negative(struct rrcache *c, const uint8_t *owner, uint32_t type,
 	e->soa_owner = tail;
 	e->soa_rdata = tail + slen;
 	e->soa_rdlen = soa_rdlen;
-	shard_lock(s);
+	lruhash_lock(s);
 	if (!may_replace(s, owner, type, h, CACHE_RANK_ANSWER, now)) {
-		pthread_mutex_unlock(&s->lock);
+		lruhash_unlock(s);
 		free(e);
 		return 1;
 	}
 	insert(s, e);
-	pthread_mutex_unlock(&s->lock);
+	lruhash_unlock(s);
 	return 0;
 }
 
@@ -313,29 +229,29 @@ const struct cache_entry *rrcache_get(struct rrcache *c, const uint8_t *owner, u
 				      int64_t now)
 {
 	uint32_t h = key_hash(owner, type);
-	struct shard *s = shard_of(c, h);
-	shard_lock(s);
-	struct cache_entry **slot = find_slot(s, owner, type, h);
-	struct cache_entry *e = *slot;
+	unsigned k = shard_index(c, h);
+	struct lruhash *t = &c->shard[k];
+	lruhash_lock(t);
+	struct lru_node **slot = find_slot(t, owner, type, h);
+	struct cache_entry *e = (struct cache_entry *)*slot;
 	if (e && e->expires <= now) {
-		remove_entry(s, slot);
+		lruhash_remove(t, slot);
 		e = NULL;
 	}
 	if (!e) {
-		s->st.misses++;
-		pthread_mutex_unlock(&s->lock);
+		c->misses[k]++;
+		lruhash_unlock(t);
 		return NULL;
 	}
-	lru_unlink(e);
-	lru_push_front(s, e);
-	s->st.hits++;
+	lruhash_touch(t, &e->node);
+	c->hits[k]++;
 	return e; /* its shard stays locked until rrcache_release() */
 }
 
 void rrcache_release(struct rrcache *c, const struct cache_entry *e)
 {
 	if (e)
-		pthread_mutex_unlock(&shard_of(c, e->hash)->lock);
+		lruhash_unlock(shard_of(c, e->node.hash));
 }
 
 uint32_t rrcache_ttl_left(const struct cache_entry *e, int64_t now)
@@ -357,25 +273,31 @@ bool rrcache_next_rdata(const struct cache_entry *e, uint32_t *off, const uint8_
 void rrcache_get_stats(struct rrcache *c, struct rrcache_stats *out)
 {
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < c->nshards; i++) {
-		struct shard *s = &c->shard[i];
-		shard_lock(s);
-		out->entries += s->st.entries;
-		out->bytes += s->st.bytes;
-		out->hits += s->st.hits;
-		out->misses += s->st.misses;
-		out->evictions += s->st.evictions;
-		out->lock_waits += s->st.lock_waits;
-		pthread_mutex_unlock(&s->lock);
+	for (unsigned i = 0; i < c->nshards; i++) {
+		struct lruhash *t = &c->shard[i];
+		lruhash_lock(t);
+		out->entries += t->entries;
+		out->bytes += t->cost;
+		out->evictions += t->evictions;
+		out->lock_waits += t->lock_waits;
+		out->hits += c->hits[i];
+		out->misses += c->misses[i];
+		lruhash_unlock(t);
 	}
 }
 
-static bool flush_matches(const struct cache_entry *e, enum rrcache_flush what,
-			  const uint8_t *name)
+struct flush_what {
+	enum rrcache_flush what;
+	const uint8_t *name;
+};
+
+static bool flush_matches(const struct lru_node *n, void *arg)
 {
-	switch (what) {
-	case RRCACHE_FLUSH_NAME: return wire_name_equal(e->owner, name);
-	case RRCACHE_FLUSH_BELOW: return wire_name_is_subdomain(e->owner, name);
+	const struct cache_entry *e = (const struct cache_entry *)n;
+	const struct flush_what *f = arg;
+	switch (f->what) {
+	case RRCACHE_FLUSH_NAME: return wire_name_equal(e->owner, f->name);
+	case RRCACHE_FLUSH_BELOW: return wire_name_is_subdomain(e->owner, f->name);
 	case RRCACHE_FLUSH_NEGATIVE: return e->kind != CACHE_POSITIVE;
 	default: return true;
 	}
@@ -383,22 +305,12 @@ static bool flush_matches(const struct cache_entry *e, enum rrcache_flush what,
 
 size_t rrcache_flush(struct rrcache *c, enum rrcache_flush what, const uint8_t *name)
 {
+	struct flush_what f = { what, name };
 	size_t n = 0;
-	for (size_t k = 0; k < c->nshards; k++) {
-		struct shard *s = &c->shard[k];
-		shard_lock(s);
-		for (size_t i = 0; i < s->nbuckets; i++) {
-			struct cache_entry **p = &s->buckets[i];
-			while (*p) {
-				if (flush_matches(*p, what, name)) {
-					remove_entry(s, p);
-					n++;
-				} else {
-					p = &(*p)->hnext;
-				}
-			}
-		}
-		pthread_mutex_unlock(&s->lock);
+	for (unsigned i = 0; i < c->nshards; i++) {
+		lruhash_lock(&c->shard[i]);
+		n += lruhash_remove_if(&c->shard[i], flush_matches, &f);
+		lruhash_unlock(&c->shard[i]);
 	}
 	return n;
 }
@@ -406,12 +318,12 @@ size_t rrcache_flush(struct rrcache *c, enum rrcache_flush what, const uint8_t *
 void rrcache_set_limits(struct rrcache *c, const struct rrcache_limits *lim)
 {
 	store_ttl_limits(c, lim);
-	for (size_t i = 0; i < c->nshards; i++) {
-		struct shard *s = &c->shard[i];
-		shard_lock(s);
-		s->max_bytes = lim->max_bytes / c->nshards;
-		evict_to_budget(s);
-		pthread_mutex_unlock(&s->lock);
+	for (unsigned i = 0; i < c->nshards; i++) {
+		struct lruhash *t = &c->shard[i];
+		lruhash_lock(t);
+		t->budget = lim->max_bytes / c->nshards;
+		lruhash_evict(t);
+		lruhash_unlock(t);
 	}
 }
 
@@ -419,18 +331,7 @@ void rrcache_free(struct rrcache *c)
 {
 	if (!c)
 		return;
-	for (size_t k = 0; k < RRCACHE_SHARDS; k++) {
-		struct shard *s = &c->shard[k];
-		for (size_t i = 0; s->buckets && i < s->nbuckets; i++) {
-			struct cache_entry *e = s->buckets[i];
-			while (e) {
-				struct cache_entry *next = e->hnext;
-				free(e);
-				e = next;
-			}
-		}
-		free(s->buckets);
-		pthread_mutex_destroy(&s->lock);
-	}
+	for (unsigned i = 0; i < c->nshards; i++)
+		lruhash_destroy(&c->shard[i]);
 	free(c);
 }

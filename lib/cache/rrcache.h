@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/util/lruhash.h"
+
 #define RRCACHE_SHARDS 16 /* a power of two */
 
 /* The key of an NXDOMAIN entry: outside the 16-bit type space, so that no question (not even
@@ -39,9 +41,7 @@ enum cache_kind { CACHE_POSITIVE, CACHE_NODATA, CACHE_NXDOMAIN };
 /* One entry. Readers treat it as read-only, copy what they keep and let it go with
  * rrcache_release(): once released, another thread may evict it. */
 struct cache_entry {
-	struct cache_entry *hnext;          /* hash chain */
-	struct cache_entry *lru_prev, *lru_next;
-	uint32_t hash;
+	struct lru_node node;                /* the table's links, hash and cost; first */
 	uint32_t type;                      /* RR type, or CACHE_TYPE_NXDOMAIN */
 	uint8_t kind;                       /* enum cache_kind */
 	uint8_t rank;                       /* enum cache_rank */
@@ -53,7 +53,6 @@ struct cache_entry {
 	const uint8_t *soa_owner;           /* negatives: owner of the proving SOA */
 	const uint8_t *soa_rdata;           /* negatives: its data */
 	uint16_t soa_rdlen;
-	size_t bytes;                       /* what this entry costs, for the budget */
 };
 
 /* The TTL rules of the cache. */

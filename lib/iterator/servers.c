@@ -6,10 +6,7 @@
 #include <sys/socket.h>
 
 struct servers {
-	struct srv_info **buckets;
-	size_t nbuckets;       /* power of two */
-	size_t count, max;
-	struct srv_info lru;   /* sentinel: lru.lru_next is the most recently used */
+	struct lruhash t;     /* each address costs 1: the budget is the number remembered */
 };
 
 static uint32_t addr_hash(const struct netaddr *a)
@@ -27,16 +24,11 @@ struct servers *servers_new(size_t max_entries)
 	struct servers *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	s->max = max_entries ? max_entries : 1;
-	s->nbuckets = 256;
-	while (s->nbuckets < s->max && s->nbuckets < (1u << 20))
-		s->nbuckets *= 2;
-	s->buckets = calloc(s->nbuckets, sizeof(*s->buckets));
-	if (!s->buckets) {
+	if (lruhash_init(&s->t, max_entries ? max_entries : 1) < 0) {
+		lruhash_destroy(&s->t);
 		free(s);
 		return NULL;
 	}
-	s->lru.lru_next = s->lru.lru_prev = &s->lru;
 	return s;
 }
 
@@ -44,70 +36,43 @@ void servers_free(struct servers *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->nbuckets; i++) {
-		struct srv_info *e = s->buckets[i];
-		while (e) {
-			struct srv_info *n = e->hnext;
-			free(e);
-			e = n;
-		}
-	}
-	free(s->buckets);
+	lruhash_destroy(&s->t);
 	free(s);
 }
 
-static struct srv_info **slot_of(const struct servers *s, const struct netaddr *a)
+static struct lru_node **slot_of(struct servers *s, const struct netaddr *a, uint32_t h)
 {
-	struct srv_info **p = &s->buckets[addr_hash(a) & (s->nbuckets - 1)];
-	while (*p && !netaddr_equal(&(*p)->addr, a))
+	struct lru_node **p = lruhash_chain(&s->t, h);
+	while (*p && !netaddr_equal(&((const struct srv_info *)*p)->addr, a))
 		p = &(*p)->hnext;
 	return p;
 }
 
-static void lru_unlink(struct srv_info *e)
-{
-	e->lru_prev->lru_next = e->lru_next;
-	e->lru_next->lru_prev = e->lru_prev;
-}
-
-static void lru_front(struct servers *s, struct srv_info *e)
-{
-	e->lru_next = s->lru.lru_next;
-	e->lru_prev = &s->lru;
-	s->lru.lru_next->lru_prev = e;
-	s->lru.lru_next = e;
-}
-
 const struct srv_info *servers_peek(const struct servers *s, const struct netaddr *a)
 {
-	return *slot_of(s, a);
+	/* A lookup changes nothing; the table is only not const for the chain's type. */
+	struct servers *m = (struct servers *)s;
+	return (const struct srv_info *)*slot_of(m, a, addr_hash(a));
 }
 
 struct srv_info *servers_get(struct servers *s, const struct netaddr *a)
 {
-	struct srv_info **p = slot_of(s, a);
+	uint32_t h = addr_hash(a);
+	struct lru_node **p = slot_of(s, a, h);
 	if (*p) {
-		lru_unlink(*p);
-		lru_front(s, *p);
-		return *p;
+		lruhash_touch(&s->t, *p);
+		return (struct srv_info *)*p;
 	}
-	if (s->count >= s->max) {
-		struct srv_info *old = s->lru.lru_prev;
-		struct srv_info **op = slot_of(s, &old->addr);
-		*op = old->hnext;
-		lru_unlink(old);
-		free(old);
-		s->count--;
-		p = slot_of(s, a);
-	}
+	if (s->t.entries >= s->t.budget)
+		lruhash_delete(&s->t, lruhash_oldest(&s->t)); /* the least recently used goes */
 	struct srv_info *e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
+	e->node.hash = h;
+	e->node.cost = 1;
 	e->addr = *a;
 	e->rto_ms = SRV_RTO_UNKNOWN_MS;
-	*p = e;
-	lru_front(s, e);
-	s->count++;
+	lruhash_insert(&s->t, &e->node);
 	return e;
 }
 
@@ -175,5 +140,5 @@ uint64_t servers_score(const struct srv_info *i, uint64_t now_ms)
 
 size_t servers_count(const struct servers *s)
 {
-	return s->count;
+	return s->t.entries;
 }

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/util/lruhash.h"
 #include "lib/util/netaddr.h"
 
 #define SRV_RTO_UNKNOWN_MS 400   /* first timeout for a server never heard from */
@@ -32,7 +33,7 @@
 				  * off for good */
 
 struct srv_info {
-	struct srv_info *hnext, *lru_prev, *lru_next;
+	struct lru_node node;     /* the table's links and hash; first */
 	struct netaddr addr;
 	bool known;              /* at least one answer measured */
 	uint32_t srtt_ms;        /* smoothed RTT */

@@ -199,7 +199,7 @@ static void test_miss_and_other_keys_go_to_resolution(void **state)
 	world_free(w);
 }
 
-static void test_client_without_edns_gets_no_opt_and_near_expiry_asks_for_refresh(void **state)
+static void test_no_edns_no_opt_and_near_expiry_asks_for_refresh(void **state)
 {
 	(void)state;
 	struct world *w = world_new();
@@ -278,7 +278,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hit_is_answered_without_allocating),
 		cmocka_unit_test(test_miss_and_other_keys_go_to_resolution),
-		cmocka_unit_test(test_client_without_edns_gets_no_opt_and_near_expiry_asks_for_refresh),
+		cmocka_unit_test(test_no_edns_no_opt_and_near_expiry_asks_for_refresh),
 		cmocka_unit_test(test_local_zone_wins_over_a_cached_answer),
 		cmocka_unit_test(test_prefetch_off_asks_for_no_refresh),
 	};
