@@ -33,9 +33,13 @@ The resolvers
 Every wait is bounded; only processes started here are signalled, by their id.
 """
 
+import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -122,13 +126,16 @@ class BenchUnbound(unboundlab.Unbound):
         return self.proc.pid
 
 
-def cairnd_config(port, binary, cache_size=CACHE_SIZE):
-    """cairnd's YAML for the bench: one listener, warnings only, lab root hints."""
+def cairnd_config(port, binary, cache_size=CACHE_SIZE, threads=1, control_socket=None):
+    """cairnd's YAML for the bench: one listener, warnings only, lab root hints; a control
+    socket only when one is asked for (never the default one in /run)."""
     text = 'server:\n  listen: ["127.0.0.1@%d"]\n  log-level: warning\n' % port
+    if threads != 1:
+        text += "  threads: %d\n" % threads
     text += nsdlab.cairn_recursion_yaml()
     text += "cache:\n  size: %s\n" % _cache_size_text(cache_size)
     if _has_control_socket(binary):
-        text += 'control:\n  socket: ""\n'  # no socket in /run for a benchmark
+        text += 'control:\n  socket: "%s"\n' % (control_socket or "")
     return text
 
 
@@ -149,14 +156,64 @@ def _has_control_socket(binary):
 
 
 class BenchCairnd(labutil.Daemon):
-    def __init__(self, binary, workdir, port, cache_size=CACHE_SIZE):
+    def __init__(self, binary, workdir, port, cache_size=CACHE_SIZE, threads=1,
+                 control_socket=None):
         Path(workdir).mkdir(parents=True, exist_ok=True)
         super().__init__(binary, workdir, port)
-        self.write_config(raw=cairnd_config(port, binary, cache_size))
+        self.binary_path = Path(binary)
+        self.control_socket = control_socket
+        self.write_config(raw=cairnd_config(port, binary, cache_size, threads, control_socket))
 
     @property
     def pid(self):
         return self.proc.pid
+
+    def start(self):
+        super().start()
+        if self.control_socket:  # made after the listeners: wait for it, bounded
+            deadline = time.monotonic() + 5
+            while not Path(self.control_socket).exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+
+    def stats(self):
+        """cairnctl stats --json on the control socket, as a dict."""
+        ctl = self.binary_path.parent / "cairnctl"
+        r = subprocess.run([str(ctl), "-s", str(self.control_socket), "stats", "--json"],
+                           capture_output=True, text=True, timeout=10)
+        if r.returncode != 0:
+            raise RuntimeError("cairnctl stats failed: %s" % r.stderr)
+        return json.loads(r.stdout)
+
+
+def run_on_lab(tool, body, keep=False):
+    """The frame of a bench script: root, a work folder, the bench lab around body.
+
+    body(work, started) runs with the lab up; it appends every daemon it starts to started
+    (each is stopped here, by its own pid) and returns the list of problems found. Prints
+    them and returns the exit status: 0, 1 when there were problems, 2 when not root. The
+    work folder is removed unless keep or something went wrong.
+    """
+    if os.geteuid() != 0:
+        print("%s: needs root (the lab's NSD servers listen on port 53)" % tool)
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="cairn-%s-" % tool))
+    lab = BenchLab()
+    started = []
+    problems = []
+    try:
+        lab.start(work / "lab")
+        problems += body(work, started)
+    finally:
+        for daemon in started:
+            problems += daemon.stop()
+        problems += lab.stop()
+        if problems:
+            problems.append("logs kept in %s" % work)
+        elif not keep:
+            shutil.rmtree(work, ignore_errors=True)
+    for p in problems:
+        print("%s: %s" % (tool, p))
+    return 1 if problems else 0
 
 
 # -- /proc ---------------------------------------------------------------------------

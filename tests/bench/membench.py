@@ -22,10 +22,7 @@ bound is not met. Everything it starts it stops, by process id.
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
-import shutil
 import time
 from pathlib import Path
 
@@ -50,111 +47,84 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-def cairnctl_stats(binary, sock):
-    ctl = Path(binary).parent / "cairnctl"
-    r = subprocess.run([str(ctl), "-s", str(sock), "stats", "--json"], capture_output=True,
-                       text=True, timeout=10)
-    if r.returncode != 0:
-        raise RuntimeError("cairnctl stats failed: %s" % r.stderr)
-    return json.loads(r.stdout)
-
-
 def ask(port, qname):
     q = dns.message.make_query(qname, "A")
     return dns.query.udp(q, "127.0.0.1", port=port, timeout=3.0)
 
 
+def measure(args, work, started):
+    port = benchlab.labutil.free_port()
+    cairnd = benchlab.BenchCairnd(args.cairnd, work / "cairnd", port, cache_size=CACHE_SIZE,
+                                  control_socket=work / "cairnd.sock")
+    started.append(cairnd)
+    cairnd.start()
+    server_cpu, client_cpu = (0, 1) if len(os.sched_getaffinity(0)) > 1 else (None, None)
+    if server_cpu is not None:
+        benchlab.pin(cairnd.pid, {server_cpu})
+    ask(port, "warm.bench.lab.")
+    start_rss = benchlab.status_kib(cairnd.pid, "VmRSS")
+
+    names = work / "names.txt"
+    with open(names, "w") as f:
+        for i in range(args.names):
+            f.write("m-%07d.bench.lab A\n" % i)
+    print("membench: %d unique names through cache.size 16M (RSS at start %.1f MiB)"
+          % (args.names, start_rss / 1024), flush=True)
+    t0 = time.monotonic()
+    r = perfrun.run(port, names, RUN_LIMIT_S, work / "dnsperf.out", cairnd.pid, once=True,
+                    clients=4, outstanding=100, timeout=2, cpu=client_cpu)
+    elapsed = time.monotonic() - t0
+    st = cairnd.stats()
+    before = st["answers-from-msgcache"]
+    first, second = ask(port, "hit-check.bench.lab."), ask(port, "hit-check.bench.lab.")
+    after = cairnd.stats()
+    peak = benchlab.status_kib(cairnd.pid, "VmHWM")
+    rss = benchlab.status_kib(cairnd.pid, "VmRSS")
+
+    result = {
+        "names": args.names,
+        "completed": r.completed,
+        "lost": r.lost,
+        "seconds": round(elapsed, 1),
+        "qps": round(r.completed / elapsed) if elapsed else None,
+        "cache_size_mib": CACHE_SIZE >> 20,
+        "rss_start_mib": round(start_rss / 1024, 1),
+        "rss_peak_mib": round(peak / 1024, 1),
+        "rss_end_mib": round(rss / 1024, 1),
+        "overhead_mib": round(peak / 1024 - (CACHE_SIZE >> 20), 1),
+        "overhead_bound_mib": OVERHEAD_MIB,
+        "rrset_cache_bytes": st["cache-bytes"],
+        "rrset_cache_entries": st["cache-entries"],
+        "rrset_cache_evictions": st["cache-evictions"],
+        "msg_cache_bytes": st["msgcache-bytes"],
+        "msg_cache_entries": st["msgcache-entries"],
+        "msg_cache_evictions": st["msgcache-evictions"],
+    }
+    print(json.dumps(result, indent=2))
+    Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+
+    problems = []
+    if peak > ((CACHE_SIZE >> 20) + OVERHEAD_MIB) * 1024:
+        problems.append("peak RSS %.1f MiB is above cache.size 16 MiB + %d MiB overhead"
+                        % (peak / 1024, OVERHEAD_MIB))
+    if st["cache-bytes"] > CACHE_SIZE * 3 // 4 or st["msgcache-bytes"] > CACHE_SIZE // 4:
+        problems.append("a cache is over its budget: %s" % result)
+    if st["cache-evictions"] == 0:
+        problems.append("nothing was evicted: the names did not fill the cache")
+    if r.completed < args.names * 0.99:
+        problems.append("only %d of %d names were answered" % (r.completed, args.names))
+    if not (first.answer and second.answer) or after["answers-from-msgcache"] != before + 1:
+        problems.append("the full cache did not answer a repeated question from the "
+                        "message cache")
+    return problems
+
+
 def main(argv=None):
     args = parse_args(argv)
-    if os.geteuid() != 0:
-        print("membench: needs root (the lab's NSD servers listen on port 53)")
-        return 2
-    work = Path(tempfile.mkdtemp(prefix="cairn-membench-"))
-    lab = benchlab.BenchLab()
-    cairnd = None
-    problems = []
-    try:
-        lab.start(work / "lab")
-        port = benchlab.labutil.free_port()
-        sock = work / "cairnd.sock"
-        cairnd = benchlab.BenchCairnd(args.cairnd, work / "cairnd", port, cache_size=CACHE_SIZE)
-        text = benchlab.cairnd_config(port, args.cairnd, CACHE_SIZE)
-        text = text.replace('socket: ""', 'socket: "%s"' % sock)
-        cairnd.config_path.write_text(text)
-        cairnd.start()
-        server_cpu, client_cpu = (0, 1) if len(os.sched_getaffinity(0)) > 1 else (None, None)
-        if server_cpu is not None:
-            benchlab.pin(cairnd.pid, {server_cpu})
-        deadline = time.monotonic() + 5
-        while not sock.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        ask(port, "warm.bench.lab.")
-        start_rss = benchlab.status_kib(cairnd.pid, "VmRSS")
-
-        names = work / "names.txt"
-        with open(names, "w") as f:
-            for i in range(args.names):
-                f.write("m-%07d.bench.lab A\n" % i)
-        print("membench: %d unique names through cache.size 16M (RSS at start %.1f MiB)"
-              % (args.names, start_rss / 1024), flush=True)
-        t0 = time.monotonic()
-        r = perfrun.run(port, names, RUN_LIMIT_S, work / "dnsperf.out", cairnd.pid, once=True,
-                        clients=4, outstanding=100, timeout=2, cpu=client_cpu)
-        elapsed = time.monotonic() - t0
-        st = cairnctl_stats(args.cairnd, sock)
-        before = st["answers-from-msgcache"]
-        first, second = ask(port, "hit-check.bench.lab."), ask(port, "hit-check.bench.lab.")
-        after = cairnctl_stats(args.cairnd, sock)
-        peak = benchlab.status_kib(cairnd.pid, "VmHWM")
-        rss = benchlab.status_kib(cairnd.pid, "VmRSS")
-
-        result = {
-            "names": args.names,
-            "completed": r.completed,
-            "lost": r.lost,
-            "seconds": round(elapsed, 1),
-            "qps": round(r.completed / elapsed) if elapsed else None,
-            "cache_size_mib": CACHE_SIZE >> 20,
-            "rss_start_mib": round(start_rss / 1024, 1),
-            "rss_peak_mib": round(peak / 1024, 1),
-            "rss_end_mib": round(rss / 1024, 1),
-            "overhead_mib": round(peak / 1024 - (CACHE_SIZE >> 20), 1),
-            "overhead_bound_mib": OVERHEAD_MIB,
-            "rrset_cache_bytes": st["cache-bytes"],
-            "rrset_cache_entries": st["cache-entries"],
-            "rrset_cache_evictions": st["cache-evictions"],
-            "msg_cache_bytes": st["msgcache-bytes"],
-            "msg_cache_entries": st["msgcache-entries"],
-            "msg_cache_evictions": st["msgcache-evictions"],
-        }
-        print(json.dumps(result, indent=2))
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
-
-        if peak > ((CACHE_SIZE >> 20) + OVERHEAD_MIB) * 1024:
-            problems.append("peak RSS %.1f MiB is above cache.size 16 MiB + %d MiB overhead"
-                            % (peak / 1024, OVERHEAD_MIB))
-        if st["cache-bytes"] > CACHE_SIZE * 3 // 4 or st["msgcache-bytes"] > CACHE_SIZE // 4:
-            problems.append("a cache is over its budget: %s" % result)
-        if st["cache-evictions"] == 0:
-            problems.append("nothing was evicted: the names did not fill the cache")
-        if r.completed < args.names * 0.99:
-            problems.append("only %d of %d names were answered" % (r.completed, args.names))
-        if not (first.answer and second.answer) or \
-                after["answers-from-msgcache"] != before + 1:
-            problems.append("the full cache did not answer a repeated question from the "
-                            "message cache")
-    finally:
-        if cairnd is not None:
-            problems += cairnd.stop()
-        problems += lab.stop()
-        if not problems and not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-        elif problems:
-            problems.append("logs kept in %s" % work)
-    for p in problems:
-        print("membench: %s" % p)
-    print("membench: %s" % ("bounds met" if not problems else "FAILED"))
-    return 1 if problems else 0
+    rc = benchlab.run_on_lab("membench", lambda work, started: measure(args, work, started),
+                             keep=args.keep)
+    print("membench: %s" % ("bounds met" if rc == 0 else "FAILED"))
+    return rc
 
 
 if __name__ == "__main__":

@@ -53,6 +53,19 @@ static struct msgcache_key key_of(const struct msg *m, uint32_t gen)
 	return (struct msgcache_key){ .qname = m->qname, .qtype = DNS_TYPE_A, .view = gen };
 }
 
+/* A cache (1 MiB, the given stale window) holding the answer to name/A with one record of
+ * ttl, stored at T0; m and k receive the message and its key. */
+static struct msgcache *cache_with(const char *name, uint32_t ttl, uint32_t stale_max,
+				   struct msg *m, struct msgcache_key *k)
+{
+	struct msgcache *c = msgcache_new(1 << 20, stale_max);
+	assert_non_null(c);
+	make_answer(m, name, ttl, 0);
+	*k = key_of(m, 0);
+	assert_int_equal(msgcache_put(c, k, m->buf, m->len, T0), 0);
+	return c;
+}
+
 /* The TTL of the n-th record after the question (records of make_answer: name is a pointer). */
 static uint32_t ttl_at(const uint8_t *p, size_t len, unsigned n)
 {
@@ -92,11 +105,9 @@ static void test_hit_counts_ttls_down(void **state)
 static void test_expired_is_a_miss(void **state)
 {
 	(void)state;
-	struct msgcache *c = msgcache_new(1 << 20, 0);
 	struct msg m;
-	make_answer(&m, "a.example.", 60, 0);
-	struct msgcache_key k = key_of(&m, 1);
-	assert_int_equal(msgcache_put(c, &k, m.buf, m.len, T0), 0);
+	struct msgcache_key k;
+	struct msgcache *c = cache_with("a.example.", 60, 0, &m, &k);
 	uint8_t out[4096];
 	struct msgcache_hit hit;
 	assert_int_equal(msgcache_get(c, &k, T0 + 59, out, sizeof(out), true, &hit), m.len);
@@ -117,11 +128,9 @@ static void test_expired_is_a_miss(void **state)
 static void test_stale_window(void **state)
 {
 	(void)state;
-	struct msgcache *c = msgcache_new(1 << 20, 3600);
 	struct msg m;
-	make_answer(&m, "a.example.", 60, 0);
-	struct msgcache_key k = key_of(&m, 1);
-	assert_int_equal(msgcache_put(c, &k, m.buf, m.len, T0), 0);
+	struct msgcache_key k;
+	struct msgcache *c = cache_with("a.example.", 60, 3600, &m, &k);
 	uint8_t out[4096];
 	struct msgcache_hit hit;
 	assert_int_equal(msgcache_get(c, &k, T0 + 100, out, sizeof(out), true, &hit), 0);
@@ -142,11 +151,9 @@ static void test_stale_window(void **state)
 static void test_key_parts(void **state)
 {
 	(void)state;
-	struct msgcache *c = msgcache_new(1 << 20, 0);
 	struct msg m;
-	make_answer(&m, "a.example.", 60, 0);
-	struct msgcache_key k = key_of(&m, 1);
-	assert_int_equal(msgcache_put(c, &k, m.buf, m.len, T0), 0);
+	struct msgcache_key k;
+	struct msgcache *c = cache_with("a.example.", 60, 0, &m, &k);
 	uint8_t out[4096];
 	struct msgcache_hit hit;
 	struct msgcache_key other = k;
@@ -168,11 +175,9 @@ static void test_key_parts(void **state)
 static void test_prefetch_once(void **state)
 {
 	(void)state;
-	struct msgcache *c = msgcache_new(1 << 20, 0);
 	struct msg m;
-	make_answer(&m, "a.example.", 100, 0);
-	struct msgcache_key k = key_of(&m, 1);
-	assert_int_equal(msgcache_put(c, &k, m.buf, m.len, T0), 0);
+	struct msgcache_key k;
+	struct msgcache *c = cache_with("a.example.", 100, 0, &m, &k);
 	uint8_t out[4096];
 	struct msgcache_hit hit;
 	assert_true(msgcache_get(c, &k, T0 + 90, out, sizeof(out), true, &hit) > 0);
@@ -273,11 +278,9 @@ static void test_refuses_bad_messages(void **state)
 static void test_fresh_entry_is_kept_until_due(void **state)
 {
 	(void)state;
-	struct msgcache *c = msgcache_new(1 << 20, 0);
 	struct msg m;
-	make_answer(&m, "a.example.", 100, 0);
-	struct msgcache_key k = key_of(&m, 0);
-	assert_int_equal(msgcache_put(c, &k, m.buf, m.len, T0), 0);
+	struct msgcache_key k;
+	struct msgcache *c = cache_with("a.example.", 100, 0, &m, &k);
 	struct msg newer;
 	make_answer(&newer, "a.example.", 300, 0);
 	assert_int_equal(msgcache_put(c, &k, newer.buf, newer.len, T0 + 50), 1);
