@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <ldns/ldns.h>
 
+#include "lib/validator/anchors.h"
 #include "lib/validator/dnskey.h"
 #include "lib/validator/nsec.h"
 #include "lib/validator/verify.h"
@@ -491,6 +492,77 @@ static void test_nsec3_chain_of_a_signed_zone(void **state)
 	ldns_zone_deep_free(z);
 }
 
+/* ---- trust anchors ---- */
+
+static void test_builtin_anchors_are_the_iana_root_ksks(void **state)
+{
+	(void)state;
+	struct anchors as = { 0 };
+	assert_int_equal(anchors_builtin(&as), 0);
+	assert_int_equal(as.count, 1);
+	const struct anchor *a = &as.a[0];
+	assert_int_equal(a->owner[0], 0);
+	assert_int_equal(a->ds_count, 2);
+	assert_int_equal(a->keys_count, 0);
+	uint16_t tags[2];
+	uint32_t off = 0;
+	for (int i = 0; i < 2; i++) {
+		uint16_t len = wire_read_u16(a->ds + off), dlen;
+		uint8_t alg, type;
+		const uint8_t *digest;
+		assert_true(ds_parse(a->ds + off + 2, len, &tags[i], &alg, &type, &digest, &dlen));
+		assert_int_equal(alg, DNSSEC_ALG_RSASHA256);
+		assert_int_equal(type, DS_DIGEST_SHA256);
+		assert_int_equal(dlen, 32);
+		off += 2u + len;
+	}
+	assert_int_equal(tags[0], 20326);
+	assert_int_equal(tags[1], 38696);
+	/* every name starts at the root's anchor */
+	uint8_t name[WIRE_NAME_MAX];
+	name_of("www.example.com.", name);
+	assert_ptr_equal(anchors_closest(&as, name), a);
+	anchors_free(&as);
+}
+
+static void test_closest_anchor_and_negative_anchors(void **state)
+{
+	(void)state;
+	struct anchors as = { 0 };
+	uint8_t lab[WIRE_NAME_MAX], sub[WIRE_NAME_MAX], name[WIRE_NAME_MAX];
+	name_of("Lab.", lab); /* stored canonical whatever the case given */
+	lab[1] = 'L';
+	name_of("sec.lab.", sub);
+	const uint8_t ds[8] = { 1, 2, 8, 2, 9, 9, 9, 9 };
+	assert_int_equal(anchors_add(&as, lab, DNS_TYPE_DS, ds, sizeof(ds)), 0);
+	assert_int_equal(anchors_add(&as, sub, DNS_TYPE_DNSKEY, ds, sizeof(ds)), 0);
+	assert_int_equal(anchors_add(&as, sub, DNS_TYPE_DNSKEY, ds, sizeof(ds)), 0);
+	assert_int_equal(anchors_add(&as, sub, DNS_TYPE_A, ds, 4), -1);
+	assert_int_equal(as.count, 2);
+	name_of("www.sec.lab.", name);
+	const struct anchor *a = anchors_closest(&as, name);
+	assert_non_null(a);
+	assert_int_equal(a->keys_count, 2);
+	name_of("www.other.lab.", name);
+	a = anchors_closest(&as, name);
+	assert_non_null(a);
+	assert_int_equal(a->ds_count, 1);
+	name_of("www.example.com.", name);
+	assert_null(anchors_closest(&as, name)); /* no anchor above: not validated */
+
+	/* RFC 7646: validation is off at and below a negative trust anchor */
+	name_of("broken.sec.lab.", name);
+	assert_int_equal(anchors_add_nta(&as, name), 0);
+	assert_true(anchors_nta_covers(&as, name));
+	name_of("www.broken.sec.lab.", name);
+	assert_true(anchors_nta_covers(&as, name));
+	name_of("sec.lab.", name);
+	assert_false(anchors_nta_covers(&as, name));
+	name_of("notbroken.sec.lab.", name);
+	assert_false(anchors_nta_covers(&as, name));
+	anchors_free(&as);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,6 +581,8 @@ int main(void)
 		cmocka_unit_test(test_nsec3_hash_rfc5155_vectors),
 		cmocka_unit_test(test_nsec3_owner_hash_rejects_bad_labels),
 		cmocka_unit_test(test_nsec3_chain_of_a_signed_zone),
+		cmocka_unit_test(test_builtin_anchors_are_the_iana_root_ksks),
+		cmocka_unit_test(test_closest_anchor_and_negative_anchors),
 	};
 	return cmocka_run_group_tests(tests, setup_paths, NULL);
 }
