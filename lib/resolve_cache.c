@@ -8,8 +8,14 @@
 
 static int copy_entry(const struct cache_entry *e, int64_t now, struct iter_rrset *out)
 {
-	return iter_rrset_make(out, e->owner, e->type, rrcache_ttl_left(e, now), e->count,
-			       e->rdata, e->size);
+	if (iter_rrset_make(out, e->owner, e->type, rrcache_ttl_left(e, now), e->count,
+			    e->rdata, e->size) < 0)
+		return -1;
+	if (iter_rrset_set_sigs(out, e->sigs, e->sig_size, e->sig_count) < 0) {
+		iter_rrset_free(out);
+		return -1;
+	}
+	return 0;
 }
 
 static int negative_soa(struct frame *f, const struct cache_entry *e, int64_t now)

@@ -9,8 +9,9 @@
 
 static void cache_rrset(struct resolve_req *q, const struct iter_rrset *s, enum cache_rank rank)
 {
+	struct rrcache_sigs sigs = { s->sigs, s->sig_size, s->sig_count };
 	rrcache_put_rrset(q->r->cache, s->owner, s->type, s->ttl, rank, s->count, s->rdata,
-			  s->size, resolve_now_wall(q));
+			  s->size, &sigs, resolve_now_wall(q));
 }
 
 /* Cache the addresses of NS targets found in the additional section, when in bailiwick. */

@@ -155,16 +155,23 @@ static struct cache_entry *entry_new(const uint8_t *owner, uint32_t type, uint32
 
 int rrcache_put_rrset(struct rrcache *c, const uint8_t *owner, uint32_t type, uint32_t ttl,
 		      enum cache_rank rank, uint32_t count, const uint8_t *rdata, uint32_t size,
-		      int64_t now)
+		      const struct rrcache_sigs *sigs, int64_t now)
 {
+	uint32_t sig_size = sigs ? sigs->size : 0;
 	uint32_t h = key_hash(owner, type);
 	struct lruhash *s = shard_of(c, h);
 	uint8_t *tail;
 	/* Built before the lock is taken: the lock covers only the table. */
-	struct cache_entry *e = entry_new(owner, type, h, size, &tail);
+	struct cache_entry *e = entry_new(owner, type, h, (size_t)size + sig_size, &tail);
 	if (!e)
 		return -1;
 	memcpy(tail, rdata, size);
+	if (sig_size) {
+		memcpy(tail + size, sigs->data, sig_size);
+		e->sigs = tail + size;
+		e->sig_size = sig_size;
+		e->sig_count = sigs->count;
+	}
 	e->kind = CACHE_POSITIVE;
 	e->rank = (uint8_t)rank;
 	e->expires = now + rrcache_clamp_ttl(c, ttl);

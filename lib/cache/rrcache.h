@@ -50,6 +50,8 @@ struct cache_entry {
 	uint32_t size;                      /* bytes of rdata */
 	const uint8_t *owner;               /* canonical wire name */
 	const uint8_t *rdata;               /* packed records */
+	uint32_t sig_count, sig_size;       /* the RRSIGs that came with them */
+	const uint8_t *sigs;                /* packed the same way, NULL when none */
 	const uint8_t *soa_owner;           /* negatives: owner of the proving SOA */
 	const uint8_t *soa_rdata;           /* negatives: its data */
 	uint16_t soa_rdlen;
@@ -78,12 +80,18 @@ struct rrcache *rrcache_new(const struct rrcache_limits *lim);
 struct rrcache *rrcache_new_sharded(const struct rrcache_limits *lim, unsigned shards);
 void rrcache_free(struct rrcache *c);
 
-/* Store an RRset (owner canonical). Replaces an entry of lower or equal rank, or an expired
- * one; a positive RRset also ends a cached NXDOMAIN of its owner. Returns 0, 1 when a
- * better-ranked entry was kept, -1 when out of memory. */
+/* The signatures stored with an RRset: packed RRSIG data, as they came. */
+struct rrcache_sigs {
+	const uint8_t *data;
+	uint32_t size, count;
+};
+
+/* Store an RRset (owner canonical) with its RRSIGs (sigs may be NULL). Replaces an entry of
+ * lower or equal rank, or an expired one; a positive RRset also ends a cached NXDOMAIN of its
+ * owner. Returns 0, 1 when a better-ranked entry was kept, -1 when out of memory. */
 int rrcache_put_rrset(struct rrcache *c, const uint8_t *owner, uint32_t type, uint32_t ttl,
 		      enum cache_rank rank, uint32_t count, const uint8_t *rdata, uint32_t size,
-		      int64_t now);
+		      const struct rrcache_sigs *sigs, int64_t now);
 
 /* Store NODATA for (owner, type), or NXDOMAIN for owner when type is CACHE_TYPE_NXDOMAIN,
  * with the SOA that came with it. RFC 2308 §5: the TTL is min(SOA TTL, SOA MINIMUM),

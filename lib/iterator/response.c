@@ -104,6 +104,44 @@ static bool rr_matches(const struct wire_rr *rr, int section, const uint8_t *own
 	       rr->rclass == DNS_CLASS_IN && wire_name_equal(rr->owner, owner);
 }
 
+/* RFC 4035 §3.1.1: the RRSIGs of an RRset are at its owner, in the same section, and name
+ * its type in their first field. */
+static bool sig_matches(const struct wire_rr *rr, int section, const uint8_t *owner,
+			uint16_t type)
+{
+	return rr_matches(rr, section, owner, DNS_TYPE_RRSIG) && rr->rdlen >= 2 &&
+	       wire_read_u16(rr->rdata) == type;
+}
+
+static int gather_sigs(const struct wire_msg *m, int section, const uint8_t *owner,
+		       uint16_t type, struct iter_rrset *out)
+{
+	size_t need = 0;
+	for (size_t i = 0; i < m->n_rr; i++)
+		if (sig_matches(&m->rr[i], section, owner, type))
+			need += 2u + m->rr[i].rdlen;
+	if (need == 0)
+		return 0;
+	uint8_t *buf = malloc(need);
+	if (!buf)
+		return -1;
+	uint32_t size = 0, count = 0;
+	for (size_t i = 0; i < m->n_rr; i++) {
+		const struct wire_rr *rr = &m->rr[i];
+		if (!sig_matches(rr, section, owner, type) ||
+		    rdata_in(buf, size, rr->rdata, rr->rdlen))
+			continue;
+		wire_write_u16(buf + size, rr->rdlen);
+		memcpy(buf + size + 2, rr->rdata, rr->rdlen);
+		size += 2u + rr->rdlen;
+		count++;
+	}
+	out->sigs = buf;
+	out->sig_size = size;
+	out->sig_count = count;
+	return 0;
+}
+
 int iter_gather(const struct wire_msg *m, int section, const uint8_t *owner, uint16_t type,
 		struct iter_rrset *out)
 {
@@ -148,6 +186,12 @@ int iter_gather(const struct wire_msg *m, int section, const uint8_t *owner, uin
 	out->count = count;
 	out->size = size;
 	out->rdata = buf;
+	out->sigs = NULL;
+	out->sig_count = out->sig_size = 0;
+	if (gather_sigs(m, section, owner, type, out) < 0) {
+		iter_rrset_free(out);
+		return -1;
+	}
 	return found;
 }
 
@@ -182,20 +226,47 @@ int iter_rrset_make(struct iter_rrset *dst, const uint8_t *owner, uint16_t type,
 	dst->ttl = ttl;
 	dst->count = count;
 	dst->size = size;
+	dst->sigs = NULL;
+	dst->sig_count = dst->sig_size = 0;
+	return 0;
+}
+
+int iter_rrset_set_sigs(struct iter_rrset *s, const uint8_t *sigs, uint32_t size,
+			uint32_t count)
+{
+	free(s->sigs);
+	s->sigs = NULL;
+	s->sig_count = s->sig_size = 0;
+	if (count == 0)
+		return 0;
+	s->sigs = malloc(size);
+	if (!s->sigs)
+		return -1;
+	memcpy(s->sigs, sigs, size);
+	s->sig_size = size;
+	s->sig_count = count;
 	return 0;
 }
 
 int iter_rrset_copy(struct iter_rrset *dst, const struct iter_rrset *src)
 {
-	return iter_rrset_make(dst, src->owner, src->type, src->ttl, src->count, src->rdata,
-			       src->size);
+	if (iter_rrset_make(dst, src->owner, src->type, src->ttl, src->count, src->rdata,
+			    src->size) < 0)
+		return -1;
+	if (iter_rrset_set_sigs(dst, src->sigs, src->sig_size, src->sig_count) < 0) {
+		iter_rrset_free(dst);
+		return -1;
+	}
+	return 0;
 }
 
 void iter_rrset_free(struct iter_rrset *s)
 {
 	free(s->owner);
 	free(s->rdata);
-	s->owner = s->rdata = NULL;
+	free(s->sigs);
+	s->owner = s->rdata = s->sigs = NULL;
+	s->sig_count = s->sig_size = 0;
 }
 
 const uint8_t *iter_rrset_first(const struct iter_rrset *s, uint16_t *rdlen)

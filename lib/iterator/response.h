@@ -32,6 +32,9 @@ struct iter_rrset {
 	uint32_t count;    /* records */
 	uint32_t size;     /* bytes of rdata */
 	uint8_t *rdata;    /* packed [u16 length][bytes], duplicates removed */
+	uint32_t sig_count;/* RRSIGs over it (RFC 4034 §3) that came in the same section */
+	uint32_t sig_size;
+	uint8_t *sigs;     /* their data, packed the same way; NULL when none */
 };
 
 /* Classify a response to (ask, qtype) sent to a server of `zone`. For IR_REFERRAL, *cut is
@@ -57,6 +60,10 @@ int iter_rrset_copy(struct iter_rrset *dst, const struct iter_rrset *src);
 int iter_rrset_make(struct iter_rrset *dst, const uint8_t *owner, uint16_t type, uint32_t ttl,
 		    uint32_t count, const uint8_t *rdata, uint32_t size);
 void iter_rrset_free(struct iter_rrset *s);
+
+/* Give s a copy of these RRSIGs (packed), in place of any it had. -1 when out of memory. */
+int iter_rrset_set_sigs(struct iter_rrset *s, const uint8_t *sigs, uint32_t size,
+			uint32_t count);
 
 /* The first record's data of a packed set, and its length. */
 const uint8_t *iter_rrset_first(const struct iter_rrset *s, uint16_t *rdlen);

@@ -20,6 +20,7 @@ struct cache_snapshot {
 	uint8_t soa_owner[WIRE_NAME_MAX];
 	uint8_t soa_rdata[65536];
 	uint8_t rdata[65536];
+	uint8_t sigs[65536];
 };
 
 static inline const struct cache_entry *cache_snapshot(struct rrcache *c, const uint8_t *owner,
@@ -37,6 +38,10 @@ static inline const struct cache_entry *cache_snapshot(struct rrcache *c, const 
 	if (e->rdata && e->size) {
 		memcpy(s->rdata, e->rdata, e->size);
 		s->e.rdata = s->rdata;
+	}
+	if (e->sigs) {
+		memcpy(s->sigs, e->sigs, e->sig_size);
+		s->e.sigs = s->sigs;
 	}
 	if (e->soa_owner) {
 		memcpy(s->soa_owner, e->soa_owner, wire_name_len(e->soa_owner));

@@ -94,6 +94,61 @@ static void test_second_request_for_the_same_name_needs_no_query(void **state)
 	replay_release(w, q);
 }
 
+/* A minimal RRSIG's data covering type (RFC 4034 §3.1); the signature bytes are a tag. */
+static size_t fake_rrsig(uint8_t *rd, uint16_t covered, uint8_t tag)
+{
+	memset(rd, 0, 18);
+	wire_write_u16(rd, covered);
+	rd[2] = 13;
+	rd[3] = 3;
+	static const uint8_t signer[] = { 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'l', 'a', 'b', 0 };
+	memcpy(rd + 18, signer, sizeof(signer));
+	rd[18 + sizeof(signer)] = tag;
+	return 18 + sizeof(signer) + 1;
+}
+
+/* RFC 4035 §3.1.1: an RRset's signatures travel with it — into the result and the cache —
+ * and signatures over other types or in other sections are not taken for it. */
+static void test_rrsigs_stay_with_their_rrset(void **state)
+{
+	struct replay *w = world(state);
+	struct resolve_req *q = replay_request(w, "www.example.lab.", DNS_TYPE_A);
+	struct sent s;
+	walk_to_example(w, q, &s, "www.example.lab.", DNS_TYPE_A);
+	struct reply p;
+	uint8_t rd[64];
+	reply_start(&p, &s, DNS_FLAG_AA, DNS_RCODE_NOERROR);
+	reply_a(&p, WIRE_ANSWER, "www.example.lab.", 300, "127.0.0.80");
+	reply_rr(&p, WIRE_ANSWER, "www.example.lab.", DNS_TYPE_RRSIG, 300, rd,
+		 fake_rrsig(rd, DNS_TYPE_A, 1));
+	reply_rr(&p, WIRE_ANSWER, "www.example.lab.", DNS_TYPE_RRSIG, 300, rd,
+		 fake_rrsig(rd, DNS_TYPE_A, 2));
+	reply_rr(&p, WIRE_ANSWER, "www.example.lab.", DNS_TYPE_RRSIG, 300, rd,
+		 fake_rrsig(rd, DNS_TYPE_AAAA, 3)); /* covers another type */
+	reply_rr(&p, WIRE_ANSWER, "www.example.lab.", DNS_TYPE_RRSIG, 300, rd,
+		 fake_rrsig(rd, DNS_TYPE_A, 1)); /* the same one twice: a set */
+	reply_opt(&p);
+	reply_send(w, q, &s, &p, 10);
+	const struct resolve_result *r = expect_done(q);
+	assert_int_equal(r->n_answer, 1);
+	assert_int_equal(r->answer[0].sig_count, 2);
+	assert_int_equal(r->answer[0].sigs[2 + 18 + 13], 1);
+	replay_release(w, q);
+
+	uint8_t n[WIRE_NAME_MAX];
+	rp_lname("www.example.lab.", n);
+	const struct cache_entry *e = cache_snapshot(w->r.cache, n, DNS_TYPE_A, w->wall);
+	assert_non_null(e);
+	assert_int_equal(e->sig_count, 2);
+
+	/* from the cache, the signatures come back with the records */
+	q = replay_request(w, "www.example.lab.", DNS_TYPE_A);
+	r = expect_done(q);
+	assert_int_equal(r->answer[0].sig_count, 2);
+	assert_int_equal(r->answer[0].sig_size, e->sig_size);
+	replay_release(w, q);
+}
+
 static void test_another_name_in_a_known_zone_goes_straight_to_its_servers(void **state)
 {
 	struct replay *w = world(state);
@@ -1320,6 +1375,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_referrals_from_root_to_lab_to_example_lab_give_the_a_rrset),
 		T(test_second_request_for_the_same_name_needs_no_query),
+		T(test_rrsigs_stay_with_their_rrset),
 		T(test_another_name_in_a_known_zone_goes_straight_to_its_servers),
 		T(test_nxdomain_with_soa_is_the_result_and_is_cached),
 		T(test_nodata_with_soa_is_noerror_without_answer_and_is_cached),

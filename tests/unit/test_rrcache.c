@@ -57,7 +57,7 @@ static int put_a(struct rrcache *c, const char *owner, uint32_t ttl, enum cache_
 	uint8_t n[WIRE_NAME_MAX];
 	name_of(owner, n);
 	struct packed_a p = one_a(last);
-	return rrcache_put_rrset(c, n, DNS_TYPE_A, ttl, rank, 1, p.b, sizeof(p.b), now);
+	return rrcache_put_rrset(c, n, DNS_TYPE_A, ttl, rank, 1, p.b, sizeof(p.b), NULL, now);
 }
 
 static const struct cache_entry *get(struct rrcache *c, const char *owner, uint32_t type,
@@ -129,7 +129,7 @@ static void test_stored_rrset_comes_back_with_its_records(void **state)
 	/* two records: 192.0.2.1 and 192.0.2.2 */
 	const uint8_t rdata[12] = { 0, 4, 192, 0, 2, 1, 0, 4, 192, 0, 2, 2 };
 	assert_int_equal(rrcache_put_rrset(c, owner, DNS_TYPE_A, 300, CACHE_RANK_ANSWER, 2, rdata,
-					   sizeof(rdata), T0),
+					   sizeof(rdata), NULL, T0),
 			 0);
 
 	const struct cache_entry *e = cache_snapshot(c, owner, DNS_TYPE_A, T0 + 10);
@@ -593,7 +593,7 @@ static void *hammer_thread(void *arg)
 		name_of(name, n);
 		struct packed_a p = one_a((uint8_t)i);
 		rrcache_put_rrset(h->c, n, DNS_TYPE_A, 300, CACHE_RANK_ANSWER, 1, p.b,
-				  sizeof(p.b), T0);
+				  sizeof(p.b), NULL, T0);
 		const struct cache_entry *e = rrcache_get(h->c, n, DNS_TYPE_A, T0);
 		if (e) {
 			uint32_t off = 0;
