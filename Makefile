@@ -20,7 +20,7 @@ CC ?= cc
 PYTHON ?= /usr/bin/python3
 
 DEB_PACKAGES = libuv1-dev libldns-dev libssl-dev libyaml-dev pkg-config libcmocka-dev \
-	python3-pytest python3-dnspython bind9-dnsutils nsd unbound libfaketime ldnsutils \
+	python3-pytest python3-dnspython python3-cryptography bind9-dnsutils nsd unbound libfaketime ldnsutils \
 	dnsperf clang libclang-rt-14-dev
 
 PKGS = libuv ldns yaml-0.1 openssl

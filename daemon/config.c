@@ -551,6 +551,7 @@ void config_free(struct cairn_config *cfg)
 	free(cfg->builtin_exclude);
 	conf_free_zones(cfg);
 	conf_free_recursion(cfg);
+	anchors_free(&cfg->anchors);
 	free(cfg->control_socket);
 	free(cfg);
 }

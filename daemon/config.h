@@ -18,6 +18,7 @@
 #include "lib/iterator/hints.h"
 #include "lib/policy/access.h"
 #include "lib/util/netaddr.h"
+#include "lib/validator/anchors.h"
 #include "lib/zone/zone.h"
 #include "lib/zone/zoneset.h"
 
@@ -70,6 +71,11 @@ struct cairn_config {
 	bool serve_stale;              /* serve-stale (RFC 8767) */
 	uint32_t stale_max_age_ms;     /* stale-max-age */
 	bool prefetch;                 /* prefetch */
+
+	/* dnssec: */
+	bool dnssec_validation;        /* validation */
+	struct anchors anchors;        /* trust-anchors and negative-trust-anchors */
+	uint32_t sig_skew_ms;          /* clock-skew */
 
 	/* control: */
 	char *control_socket;          /* socket: UNIX socket path for cairnctl ("" = none) */

@@ -79,6 +79,10 @@ int conf_parse_root_hints(struct conf_parser *p, yaml_node_t *node, struct cairn
 int conf_parse_outgoing(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg);
 void conf_free_recursion(struct cairn_config *cfg);
 
+/* config_dnssec.c */
+int conf_parse_trust_anchors(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg);
+int conf_parse_nta(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg);
+
 /* Custom parsers that live in config_zones.c. */
 int conf_parse_private_zones(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg);
 

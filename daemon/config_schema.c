@@ -279,6 +279,24 @@ static const struct conf_option cache_options[] = {
 	{ 0 },
 };
 
+static const struct conf_option dnssec_options[] = {
+	{ .key = "validation", .type = CT_BOOL, .def = "true", .offset = FIELD(dnssec_validation),
+	  .help = "validate answers from the trust anchors down (DO=1 upstream); AD for secure "
+		  "answers, SERVFAIL with an EDE for bogus ones" },
+	{ .key = "trust-anchors", .type = CT_CUSTOM, .def = "builtin",
+	  .parse = conf_parse_trust_anchors,
+	  .help = "builtin (the IANA root KSKs) or a list of files of DS/DNSKEY lines, which "
+		  "replace them (relative to this file)" },
+	{ .key = "negative-trust-anchors", .type = CT_CUSTOM, .def = "[]", .parse = conf_parse_nta,
+	  .help = "domains below which nothing is validated (RFC 7646): a broken zone you "
+		  "choose to trust" },
+	{ .key = "clock-skew", .type = CT_DURATION, .def = "1h", .min = 0, .max = 86400000,
+	  .offset = FIELD(sig_skew_ms),
+	  .help = "signatures are accepted this long before their inception and after their "
+		  "expiration (0..1d)" },
+	{ 0 },
+};
+
 static int parse_control_socket(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg)
 {
 	const char *s = conf_scalar(p, node, "control.socket");
@@ -312,6 +330,8 @@ const struct conf_option conf_top[] = {
 	  .help = "iterative resolution from the root" },
 	{ .key = "cache", .type = CT_SECTION, .children = cache_options,
 	  .help = "what is remembered, and for how long" },
+	{ .key = "dnssec", .type = CT_SECTION, .children = dnssec_options,
+	  .help = "DNSSEC validation (RFC 4033-4035)" },
 	{ .key = "control", .type = CT_SECTION, .children = control_options,
 	  .help = "the control socket of cairnctl" },
 	{ .key = "private-zones", .type = CT_CUSTOM, .def = "[]",

@@ -138,6 +138,9 @@ void worker_apply_config(struct worker *w, const struct cairn_config *cfg)
 	o->max_glueless = cfg->max_glueless;
 	o->max_depth = cfg->max_glueless_depth;
 	o->max_cname = cfg->max_cname;
+	o->dnssec = cfg->recursion && cfg->dnssec_validation;
+	o->sig_skew = cfg->sig_skew_ms / 1000;
+	w->resolver.anchors = &cfg->anchors;
 	/* The state machine's trace costs a formatted line per step: only at debug level. */
 	w->resolver.trace = cfg->log_level >= LOG_DEBUG ? trace_line : NULL;
 	/* Requests read the hints only while they run a step, never across a reload. */
@@ -352,6 +355,7 @@ size_t worker_stats(const struct worker_counts *c, struct worker_shared *sh,
 		{ "requests", r->requests },
 		{ "requests-in-flight", c->in_flight },
 		{ "requests-servfail", r->servfail },
+		{ "dnssec-bogus", r->bogus },
 		{ "joined", mc->joined },
 		{ "overload", mc->overload },
 		{ "hint-fallbacks", r->hint_fallbacks },

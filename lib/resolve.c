@@ -19,7 +19,8 @@ int64_t resolve_now_wall(const struct resolve_req *q)
 	return q->r->env->wall_now(q->r->env->ctx);
 }
 
-static const char *const STATE_NAMES[] = { "INIT", "QUERY", "WAIT", "CHILD", "DONE" };
+static const char *const STATE_NAMES[] = { "INIT", "QUERY", "WAIT", "CHILD", "DONE",
+					   "VALIDATE" };
 
 void resolve_trace(const struct resolve_req *q, const char *fmt, ...)
 {
@@ -52,6 +53,9 @@ static void frame_free(struct frame *f)
 		iter_rrset_free(f->soa);
 		free(f->soa);
 	}
+	for (size_t i = 0; i < f->n_proof; i++)
+		iter_rrset_free(&f->proof[i]);
+	free(f->proof);
 	free(f);
 }
 
@@ -144,6 +148,7 @@ void resolve_free(struct resolve_req *q)
 		return;
 	for (unsigned i = 0; i < q->depth; i++)
 		frame_free(q->f[i]);
+	resolve_validate_free(q);
 	for (size_t i = 0; i < q->result.n_answer; i++)
 		iter_rrset_free(&q->result.answer[i]);
 	free(q->result.answer);
@@ -318,11 +323,17 @@ void resolve_neterror(struct resolve_req *q, const char *why)
 
 /* ---- the driver ------------------------------------------------------------------------ */
 
-/* A nested lookup finished: hand its addresses to the NS entry that waited for them. */
+/* A nested lookup finished: a validator fetch goes to the validator; an address lookup hands
+ * its addresses to the NS entry that waited for them. */
 static void child_done(struct resolve_req *q)
 {
 	struct frame *c = top(q);
 	q->f[--q->depth] = NULL;
+	if (c->vfetch) {
+		resolve_validate_child(q, c);
+		frame_free(c);
+		return;
+	}
 	struct frame *p = top(q);
 	if (p->child_ns >= 0 && !c->failed) {
 		for (size_t i = 0; i < c->n_answer; i++) {
@@ -418,11 +429,18 @@ enum resolve_step resolve_produce(struct resolve_req *q, struct resolve_query *o
 			f->state = FS_QUERY; /* its lookup vanished: cannot happen, but recover */
 			break;
 		case FS_DONE:
+			if (q->depth == 1 && resolve_validation_wanted(q)) {
+				f->state = FS_VALIDATE; /* RFC 4035 §5: judge it before answering */
+				break;
+			}
 			if (q->depth == 1) {
 				finish(q);
 				return RESOLVE_DONE;
 			}
 			child_done(q);
+			break;
+		case FS_VALIDATE:
+			resolve_st_validate(q);
 			break;
 		}
 		if (!q->r->trace)

@@ -34,6 +34,7 @@
 #include "lib/iterator/servers.h"
 #include "lib/util/env.h"
 #include "lib/util/netaddr.h"
+#include "lib/validator/anchors.h"
 
 #define RESOLVE_EDNS_SIZE 1232   /* our advertised UDP size upstream (DNS flag day 2020) */
 #define RESOLVE_EDE_TEXT_MAX 200
@@ -50,6 +51,8 @@ struct resolve_opts {
 	unsigned max_glueless;         /* NS address lookups per client request */
 	unsigned max_depth;            /* nesting of those lookups */
 	unsigned max_cname;            /* CNAME/DNAME links in one answer */
+	bool dnssec;                   /* validate answers (dnssec.validation): DO=1 upstream */
+	uint32_t sig_skew;             /* seconds of clock skew allowed around RRSIG windows */
 };
 
 /* Counters of the upstream side. */
@@ -62,6 +65,7 @@ struct resolve_stats {
 	uint64_t edns_fallbacks;  /* servers found not to speak EDNS */
 	uint64_t glue_dropped;    /* out-of-bailiwick glue ignored */
 	uint64_t servfail;        /* requests that ended in SERVFAIL */
+	uint64_t bogus;           /* answers that failed DNSSEC validation */
 	uint64_t hint_fallbacks;  /* delegation points taken from the root hints: no root NS set
 				   * in the cache (RFC 8109: time to prime again) */
 };
@@ -70,6 +74,7 @@ struct resolve_stats {
 struct resolver {
 	struct resolve_opts opts;       /* current options (a request copies them) */
 	const struct root_hints *hints; /* current root hints */
+	const struct anchors *anchors;  /* trust anchors and negative ones (NULL: none) */
 	struct rrcache *cache;
 	struct servers *servers;
 	const struct cairn_env *env;
@@ -87,6 +92,7 @@ struct resolve_result {
 	struct iter_rrset *soa;          /* authority for NXDOMAIN/NODATA, or NULL */
 	int ede;                        /* EDE_NONE or an RFC 8914 code */
 	char ede_text[RESOLVE_EDE_TEXT_MAX];
+	bool secure;                    /* every RRset validated up to a trust anchor (AD) */
 };
 
 enum resolve_transport { RESOLVE_UDP, RESOLVE_TCP };

@@ -15,6 +15,7 @@ static int copy_entry(const struct cache_entry *e, int64_t now, struct iter_rrse
 		iter_rrset_free(out);
 		return -1;
 	}
+	out->security = e->security;
 	return 0;
 }
 
@@ -27,6 +28,7 @@ static int negative_soa(struct frame *f, const struct cache_entry *e, int64_t no
 	if (iter_rrset_make(&soa, e->soa_owner, DNS_TYPE_SOA, rrcache_ttl_left(e, now), 1, packed,
 			    2u + e->soa_rdlen) < 0)
 		return -1;
+	soa.security = e->security; /* what validation found of the negative answer */
 	resolve_frame_set_soa(f, &soa);
 	return 0;
 }

@@ -17,7 +17,25 @@
 
 #define RESOLVE_FRAMES_MAX 8      /* hard bound on nested NS lookups, whatever the config */
 
-enum frame_state { FS_INIT, FS_QUERY, FS_WAIT, FS_CHILD, FS_DONE };
+enum frame_state { FS_INIT, FS_QUERY, FS_WAIT, FS_CHILD, FS_DONE, FS_VALIDATE };
+
+/* Where the validation of frame 0's answer stands (resolve_validate.c). */
+enum val_state { VAL_NEXT_RRSET, VAL_ANCHOR_KEYS, VAL_DESCEND, VAL_DS, VAL_KEYS, VAL_DONE };
+
+struct val {
+	bool started;
+	enum val_state state;
+	bool all_secure;                /* every RRset judged so far is secure */
+	size_t item;                    /* the answer RRset being judged */
+	const struct anchor *anchor;    /* the closest trust anchor above it */
+	uint8_t target[WIRE_NAME_MAX];  /* the zone whose keys must sign it */
+	uint8_t zone[WIRE_NAME_MAX];    /* the deepest zone whose DNSKEY set is trusted */
+	uint8_t cursor[WIRE_NAME_MAX];  /* the deepest name whose DS question is settled */
+	uint8_t next[WIRE_NAME_MAX];    /* the name whose DS (or DNSKEY) is being fetched */
+	bool have_keys;
+	struct iter_rrset keys;         /* zone's validated DNSKEY set */
+	struct iter_rrset ds;           /* next's validated DS set */
+};
 
 struct frame {
 	enum frame_state state;
@@ -34,11 +52,14 @@ struct frame {
 	unsigned referrals;
 	unsigned links;                 /* CNAME/DNAME links followed */
 	int child_ns;                   /* FS_CHILD: which NS name is being looked up */
+	bool vfetch;                    /* a DS/DNSKEY lookup of the validator */
 	bool failed;
 	unsigned rcode;
 	struct iter_rrset *answer;
 	size_t n_answer, cap_answer;
 	struct iter_rrset *soa;
+	struct iter_rrset *proof;       /* NSEC/NSEC3 of the final response (denial, wildcard) */
+	size_t n_proof;
 };
 
 struct resolve_req {
@@ -51,6 +72,7 @@ struct resolve_req {
 	unsigned glueless;              /* NS address lookups started */
 	bool done;
 	bool refresh;                   /* resolve_set_refresh(): skip the cached answer */
+	struct val val;                 /* DNSSEC validation of frame 0's answer */
 	struct resolve_result result;
 	char why[RESOLVE_EDE_TEXT_MAX]; /* the last failure seen below frame 0 */
 	/* the query in flight */
@@ -101,6 +123,13 @@ enum resolve_step resolve_send_query(struct resolve_req *q, struct frame *f,
 				     struct resolve_query *out);
 bool resolve_minimised(const struct frame *f);
 void resolve_qmin_advance(struct frame *f);
+
+/* resolve_validate.c */
+bool resolve_validation_wanted(const struct resolve_req *q);
+void resolve_st_validate(struct resolve_req *q);
+/* A validator fetch (frame c, already off the stack) finished. */
+void resolve_validate_child(struct resolve_req *q, const struct frame *c);
+void resolve_validate_free(struct resolve_req *q);
 
 /* resolve_response.c */
 void resolve_on_response(struct resolve_req *q, struct frame *f, const struct wire_msg *m);

@@ -225,7 +225,9 @@ static void build_query(struct resolve_req *q, struct frame *f, const struct srv
 	wire_builder_header(&b, q->id, 0, 0); /* RD=0: we iterate (RFC 1034 §5.3.3) */
 	wire_builder_question(&b, q->sent_name, f->ask_type, DNS_CLASS_IN);
 	if (q->sent_edns) {
-		struct wire_opt opt = { .udp_size = RESOLVE_EDNS_SIZE, .ede_code = EDE_NONE };
+		/* RFC 4035 §4.9.1: a validator asks for the signatures (DO). */
+		struct wire_opt opt = { .udp_size = RESOLVE_EDNS_SIZE, .do_bit = q->opts.dnssec,
+					.ede_code = EDE_NONE };
 		wire_builder_opt(&b, &opt);
 	}
 	q->pkt_len = b.len;

@@ -273,6 +273,18 @@ void resolve_server_failed(struct resolve_req *q, struct frame *f, enum srv_fail
 	f->state = FS_QUERY;
 }
 
+/* The response ended the frame with an answer: keep its proofs for the validator. */
+static void keep_proofs(struct resolve_req *q, struct frame *f, const struct wire_msg *m)
+{
+	if (!q->opts.dnssec || f->state != FS_DONE || f->failed)
+		return;
+	for (size_t i = 0; i < f->n_proof; i++)
+		iter_rrset_free(&f->proof[i]);
+	f->n_proof = 0;
+	if (iter_gather_proofs(m, &f->proof, &f->n_proof) < 0)
+		resolve_frame_fail(q, f, EDE_OTHER, "out of memory");
+}
+
 void resolve_on_response(struct resolve_req *q, struct frame *f, const struct wire_msg *m)
 {
 	const uint8_t *cut = NULL;
@@ -290,8 +302,10 @@ void resolve_on_response(struct resolve_req *q, struct frame *f, const struct wi
 			f->state = FS_QUERY;
 		} else if (kind == IR_ANSWER) {
 			on_answer(q, f, m);
+			keep_proofs(q, f, m);
 		} else {
 			negative(q, f, m, f->sname, DNS_RCODE_NOERROR);
+			keep_proofs(q, f, m);
 		}
 		return;
 	case IR_NXDOMAIN:
@@ -302,6 +316,7 @@ void resolve_on_response(struct resolve_req *q, struct frame *f, const struct wi
 			f->state = FS_QUERY;
 		} else {
 			negative(q, f, m, f->sname, DNS_RCODE_NXDOMAIN);
+			keep_proofs(q, f, m);
 		}
 		return;
 	case IR_REFERRAL:

@@ -63,14 +63,23 @@ static int put_rrset(struct wire_builder *b, enum wire_section s, const struct z
 	return 0;
 }
 
-/* Write one resolved RRset; -1 when it does not fit. */
-static int put_resolved(struct wire_builder *b, enum wire_section s, const struct iter_rrset *rs)
+/* Write one resolved RRset, and its RRSIGs for a client that set DO (RFC 4035 §3.2.1);
+ * -1 when they do not fit. */
+static int put_resolved(struct wire_builder *b, enum wire_section s, const struct iter_rrset *rs,
+			bool dnssec_ok)
 {
 	uint32_t off = 0;
 	while (off + 2 <= rs->size) {
 		uint16_t len = wire_read_u16(rs->rdata + off);
 		if (wire_builder_rr(b, s, rs->owner, rs->type, DNS_CLASS_IN, rs->ttl,
 				    rs->rdata + off + 2, len) < 0)
+			return -1;
+		off += 2u + len;
+	}
+	for (off = 0; dnssec_ok && off + 2 <= rs->sig_size;) {
+		uint16_t len = wire_read_u16(rs->sigs + off);
+		if (wire_builder_rr(b, s, rs->owner, DNS_TYPE_RRSIG, DNS_CLASS_IN, rs->ttl,
+				    rs->sigs + off + 2, len) < 0)
 			return -1;
 		off += 2u + len;
 	}
@@ -110,10 +119,11 @@ static size_t write_reply(const struct respond_ctx *ctx, enum respond_transport 
 		fits = put_rrset(&b, WIRE_ANSWER, &za->answer[i]) == 0;
 	for (unsigned i = 0; za && fits && i < za->n_authority; i++)
 		fits = put_rrset(&b, WIRE_AUTHORITY, &za->authority[i]) == 0;
+	bool dnssec_ok = q->edns.present && q->edns.do_bit;
 	for (size_t i = 0; res && fits && i < res->n_answer; i++)
-		fits = put_resolved(&b, WIRE_ANSWER, &res->answer[i]) == 0;
+		fits = put_resolved(&b, WIRE_ANSWER, &res->answer[i], dnssec_ok) == 0;
 	if (res && fits && res->soa)
-		fits = put_resolved(&b, WIRE_AUTHORITY, res->soa) == 0;
+		fits = put_resolved(&b, WIRE_AUTHORITY, res->soa, dnssec_ok) == 0;
 	if (!fits) {
 		/* RFC 2181 §9: a partial RRset must not be used; send none and set TC. */
 		wire_builder_clear_records(&b, question_end);
@@ -125,6 +135,12 @@ static size_t write_reply(const struct respond_ctx *ctx, enum respond_transport 
 		wire_builder_opt(&b, &opt);
 	count_rcode(st, r->rcode);
 	return b.len;
+}
+
+/* RFC 6840 §5.7–5.8: AD goes to a client that set DO or AD. */
+static bool wants_ad(const struct wire_query *q)
+{
+	return q->ad || (q->edns.present && q->edns.do_bit);
 }
 
 uint8_t respond_cache_flags(const struct wire_query *q)
@@ -149,6 +165,8 @@ static size_t finish_stored(const struct respond_ctx *ctx, const struct wire_que
 	uint16_t flags = wire_read_u16(out + 2);
 	flags = (uint16_t)((flags & ~(DNS_FLAG_RD | DNS_FLAG_CD)) |
 			   (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD)));
+	if (!wants_ad(q))
+		flags &= (uint16_t)~DNS_FLAG_AD; /* stored secure, but this client did not ask */
 	wire_write_u16(out, q->id);
 	wire_write_u16(out + 2, flags);
 	memcpy(out + DNS_HEADER_SIZE, q->qname, q->qname_len);
@@ -205,15 +223,17 @@ void respond_cache_store(const struct respond_ctx *ctx, const uint8_t *qname, ui
 	uint8_t buf[MSGCACHE_ENTRY_MAX];
 	struct wire_builder b;
 	wire_builder_init(&b, buf, sizeof(buf));
-	wire_builder_header(&b, 0, (uint16_t)(DNS_FLAG_QR | (ctx->recursion ? DNS_FLAG_RA : 0)),
+	wire_builder_header(&b, 0, (uint16_t)(DNS_FLAG_QR | (ctx->recursion ? DNS_FLAG_RA : 0) |
+					      (res->secure ? DNS_FLAG_AD : 0)),
 			    res->rcode);
 	if (wire_builder_question(&b, qname, qtype, DNS_CLASS_IN) < 0)
 		return;
 	bool fits = true;
+	bool dnssec_ok = flags & MSGCACHE_DO;
 	for (size_t i = 0; fits && i < res->n_answer; i++)
-		fits = put_resolved(&b, WIRE_ANSWER, &res->answer[i]) == 0;
+		fits = put_resolved(&b, WIRE_ANSWER, &res->answer[i], dnssec_ok) == 0;
 	if (fits && res->soa)
-		fits = put_resolved(&b, WIRE_AUTHORITY, res->soa) == 0;
+		fits = put_resolved(&b, WIRE_AUTHORITY, res->soa, dnssec_ok) == 0;
 	if (fits) {
 		struct msgcache_key k = { .qname = qname, .qtype = qtype, .flags = flags,
 					  .view = ctx->view };
@@ -347,6 +367,8 @@ size_t respond_resolved(const struct respond_ctx *ctx, enum respond_transport t,
 {
 	struct reply r = { .rcode = res->rcode, .ede = res->ede, .echo_question = true };
 	r.ede_text = res->ede_text[0] ? res->ede_text : NULL;
+	if (res->secure && wants_ad(q))
+		r.flags |= DNS_FLAG_AD;
 	return write_reply(ctx, t, q, &r, NULL, res, out, outcap, st);
 }
 

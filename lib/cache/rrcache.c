@@ -255,6 +255,18 @@ const struct cache_entry *rrcache_get(struct rrcache *c, const uint8_t *owner, u
 	return e; /* its shard stays locked until rrcache_release() */
 }
 
+void rrcache_set_security(struct rrcache *c, const uint8_t *owner, uint32_t type,
+			  enum cache_sec sec, int64_t now)
+{
+	uint32_t h = key_hash(owner, type);
+	struct lruhash *t = shard_of(c, h);
+	lruhash_lock(t);
+	struct cache_entry *e = (struct cache_entry *)*find_slot(t, owner, type, h);
+	if (e && e->expires > now)
+		e->security = (uint8_t)sec;
+	lruhash_unlock(t);
+}
+
 void rrcache_release(struct rrcache *c, const struct cache_entry *e)
 {
 	if (e)

@@ -38,6 +38,10 @@ enum cache_rank {
 
 enum cache_kind { CACHE_POSITIVE, CACHE_NODATA, CACHE_NXDOMAIN };
 
+/* What DNSSEC validation found of an entry (RFC 4035 §4.3). A negative DS entry marked
+ * INSECURE is a proven unsigned delegation; marked SECURE, a proven absence of a cut. */
+enum cache_sec { CACHE_SEC_UNCHECKED = 0, CACHE_SEC_SECURE, CACHE_SEC_INSECURE, CACHE_SEC_BOGUS };
+
 /* One entry. Readers treat it as read-only, copy what they keep and let it go with
  * rrcache_release(): once released, another thread may evict it. */
 struct cache_entry {
@@ -45,6 +49,7 @@ struct cache_entry {
 	uint32_t type;                      /* RR type, or CACHE_TYPE_NXDOMAIN */
 	uint8_t kind;                       /* enum cache_kind */
 	uint8_t rank;                       /* enum cache_rank */
+	uint8_t security;                   /* enum cache_sec */
 	int64_t expires;                    /* wall-clock second at which it dies */
 	uint32_t count;                     /* records in rdata (0 for negatives) */
 	uint32_t size;                      /* bytes of rdata */
@@ -105,6 +110,10 @@ int rrcache_put_negative(struct rrcache *c, const uint8_t *owner, uint32_t type,
  * on the cache (holding two would risk a deadlock between threads). */
 const struct cache_entry *rrcache_get(struct rrcache *c, const uint8_t *owner, uint32_t type,
 				      int64_t now);
+
+/* Record what validation found of the live entry (owner, type), if it is still there. */
+void rrcache_set_security(struct rrcache *c, const uint8_t *owner, uint32_t type,
+			  enum cache_sec sec, int64_t now);
 
 /* Let go of an entry rrcache_get() returned (NULL is a no-op). */
 void rrcache_release(struct rrcache *c, const struct cache_entry *e);

@@ -188,11 +188,36 @@ int iter_gather(const struct wire_msg *m, int section, const uint8_t *owner, uin
 	out->rdata = buf;
 	out->sigs = NULL;
 	out->sig_count = out->sig_size = 0;
+	out->security = 0;
 	if (gather_sigs(m, section, owner, type, out) < 0) {
 		iter_rrset_free(out);
 		return -1;
 	}
 	return found;
+}
+
+int iter_gather_proofs(const struct wire_msg *m, struct iter_rrset **out, size_t *n)
+{
+	for (size_t i = 0; i < m->n_rr; i++) {
+		const struct wire_rr *rr = &m->rr[i];
+		if (rr->section != WIRE_AUTHORITY || rr->rclass != DNS_CLASS_IN ||
+		    (rr->type != DNS_TYPE_NSEC && rr->type != DNS_TYPE_NSEC3))
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = m->rr[k].section == WIRE_AUTHORITY && m->rr[k].type == rr->type &&
+			       wire_name_equal(m->rr[k].owner, rr->owner);
+		if (seen)
+			continue;
+		struct iter_rrset *grown = realloc(*out, (*n + 1) * sizeof(*grown));
+		if (!grown)
+			return -1;
+		*out = grown;
+		if (iter_gather(m, WIRE_AUTHORITY, rr->owner, rr->type, &grown[*n]) < 0)
+			return -1;
+		(*n)++;
+	}
+	return 0;
 }
 
 const struct wire_rr *iter_find_dname(const struct wire_msg *m, const uint8_t *zone,
@@ -228,6 +253,7 @@ int iter_rrset_make(struct iter_rrset *dst, const uint8_t *owner, uint16_t type,
 	dst->size = size;
 	dst->sigs = NULL;
 	dst->sig_count = dst->sig_size = 0;
+	dst->security = 0;
 	return 0;
 }
 
@@ -257,6 +283,7 @@ int iter_rrset_copy(struct iter_rrset *dst, const struct iter_rrset *src)
 		iter_rrset_free(dst);
 		return -1;
 	}
+	dst->security = src->security;
 	return 0;
 }
 

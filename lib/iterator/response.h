@@ -35,6 +35,7 @@ struct iter_rrset {
 	uint32_t sig_count;/* RRSIGs over it (RFC 4034 §3) that came in the same section */
 	uint32_t sig_size;
 	uint8_t *sigs;     /* their data, packed the same way; NULL when none */
+	uint8_t security;  /* enum cache_sec: what validation has found of it */
 };
 
 /* Classify a response to (ask, qtype) sent to a server of `zone`. For IR_REFERRAL, *cut is
@@ -60,6 +61,11 @@ int iter_rrset_copy(struct iter_rrset *dst, const struct iter_rrset *src);
 int iter_rrset_make(struct iter_rrset *dst, const uint8_t *owner, uint16_t type, uint32_t ttl,
 		    uint32_t count, const uint8_t *rdata, uint32_t size);
 void iter_rrset_free(struct iter_rrset *s);
+
+/* Every NSEC and NSEC3 RRset of the authority section, with its RRSIGs: the denial and
+ * wildcard proofs of an answer (RFC 4035 §3.1.3). Appends to *out (n of them, grown with
+ * realloc). -1 when out of memory. */
+int iter_gather_proofs(const struct wire_msg *m, struct iter_rrset **out, size_t *n);
 
 /* Give s a copy of these RRSIGs (packed), in place of any it had. -1 when out of memory. */
 int iter_rrset_set_sigs(struct iter_rrset *s, const uint8_t *sigs, uint32_t size,

@@ -134,9 +134,21 @@ def cairnd_config(port, binary, cache_size=CACHE_SIZE, threads=1, control_socket
         text += "  threads: %d\n" % threads
     text += nsdlab.cairn_recursion_yaml()
     text += "cache:\n  size: %s\n" % _cache_size_text(cache_size)
+    if _has_key(binary, "dnssec:"):
+        text += "dnssec:\n  validation: false\n"  # the lab is unsigned; unbound validates none
     if _has_control_socket(binary):
         text += 'control:\n  socket: "%s"\n' % (control_socket or "")
     return text
+
+
+def _has_key(binary, line):
+    """True if this cairnd's reference config has the line (a section it knows)."""
+    try:
+        r = subprocess.run([str(binary), "--print-default-config"], stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return line in r.stdout.splitlines()
 
 
 def _has_control_socket(binary):

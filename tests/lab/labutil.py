@@ -97,6 +97,9 @@ def compose_config(port, ipv6=False, server="", rest="", listen=True):
     must never send queries to the Internet's root servers (the built-in hints).  Unless it
     has its own `control:` block, there is no control socket: the default path
     (/run/cairn/cairnd.sock) is one per host, and test daemons run side by side.
+    Unless it has its own `dnssec:` block, validation is off: the main lab is unsigned
+    and its root is not the IANA root the built-in trust anchors vouch for (the
+    signed lab, dnssec_lab.py, gives its own anchor).
     """
     lines = ["server:"]
     if listen:
@@ -113,6 +116,8 @@ def compose_config(port, ipv6=False, server="", rest="", listen=True):
         text += "recursion:\n  enabled: false\n"
     if not any(line.startswith("control:") for line in rest.splitlines()):
         text += 'control:\n  socket: ""\n'
+    if not any(line.startswith("dnssec:") for line in rest.splitlines()):
+        text += "dnssec:\n  validation: false\n"
     if rest:
         text += rest + "\n"
     return text

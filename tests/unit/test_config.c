@@ -353,6 +353,45 @@ static void test_cache_stale_and_prefetch_keys(void **state)
 	expect_error("cache:\n  stale-max-age: 8d\n", 2, 18, "'8d'");
 }
 
+static void test_dnssec_defaults_and_trust_anchor_files(void **state)
+{
+	(void)state;
+	struct cairn_config *c = load_ok("dnssec: {}\n");
+	assert_true(c->dnssec_validation);
+	assert_int_equal(c->anchors.count, 1); /* the IANA root, built in */
+	assert_int_equal(c->anchors.a[0].ds_count, 2);
+	assert_int_equal(c->sig_skew_ms, 3600000);
+	config_free(c);
+	/* files replace the built-in anchors: DS and DNSKEY lines, TTL and class optional */
+	c = load_ok("dnssec:\n  trust-anchors: [anchors/good.ds]\n"
+		    "  negative-trust-anchors: [broken.lab, Other.Lab.]\n  validation: false\n");
+	assert_false(c->dnssec_validation);
+	assert_int_equal(c->anchors.count, 2);
+	uint8_t name[WIRE_NAME_MAX];
+	assert_true(wire_name_from_text("www.sig.test.", NULL, name) > 0);
+	const struct anchor *a = anchors_closest(&c->anchors, name);
+	assert_non_null(a);
+	assert_int_equal(a->ds_count, 2);
+	assert_int_equal(a->keys_count, 1);
+	assert_true(wire_name_from_text("x.sec.lab.", NULL, name) > 0);
+	a = anchors_closest(&c->anchors, name);
+	assert_non_null(a);
+	assert_int_equal(a->ds_count, 1);
+	assert_true(wire_name_from_text("www.other.lab.", NULL, name) > 0);
+	wire_name_lower(name);
+	assert_true(anchors_nta_covers(&c->anchors, name));
+	config_free(c);
+	expect_error("dnssec:\n  trust-anchors: [anchors/wrong-type.ds]\n", 2, 19,
+		     "wrong-type.ds:3: a trust anchor is a DS or DNSKEY record, not type 1");
+	expect_error("dnssec:\n  trust-anchors: [anchors/empty.ds]\n", 2, 19,
+		     "empty.ds holds no DS or DNSKEY record");
+	expect_error("dnssec:\n  trust-anchors: [anchors/missing.ds]\n", 2, 19,
+		     "cannot read anchors/missing.ds");
+	expect_error("dnssec:\n  negative-trust-anchors: [\"a..b\"]\n", 2, 28,
+		     "'a..b' is not a domain name");
+	expect_error("dnssec:\n  clock-skew: 2d\n", 2, 15, "'2d'");
+}
+
 static void test_error_bad_enum(void **state)
 {
 	(void)state;
@@ -710,6 +749,7 @@ int main(void)
 		cmocka_unit_test(test_error_bad_duration),
 		cmocka_unit_test(test_error_bad_enum),
 		cmocka_unit_test(test_threads_count_or_auto),
+		cmocka_unit_test(test_dnssec_defaults_and_trust_anchor_files),
 		cmocka_unit_test(test_cache_stale_and_prefetch_keys),
 		cmocka_unit_test(test_error_bad_listen_address),
 		cmocka_unit_test(test_error_bad_listen_port),

@@ -1,0 +1,629 @@
+/*
+ * resolve_validate — VALIDATE: the chain of trust for a finished answer (RFC 4035 §5).
+ *
+ * Each RRset of frame 0's answer is judged in turn. Its signer's keys are found by walking
+ * down from the closest trust anchor, one label at a time: the anchor's DNSKEY set must match
+ * the anchor; below a zone whose keys are trusted, the DS of the next name is asked of that
+ * zone — a signed DS set makes the name a secure cut whose DNSKEY set must match it; a signed
+ * denial (NSEC or NSEC3) either shows no cut there (walk on) or an unsigned delegation (the
+ * rest is insecure). The fetches are frames pushed on the request's stack, resolved like any
+ * other question; their results are judged here, never trusted as they come.
+ *
+ * States of the walk (val.state):
+ *   NEXT_RRSET   pick the next RRset, or finish
+ *   ANCHOR_KEYS  the closest anchor's DNSKEY set is being fetched
+ *   DESCEND      keys of `zone` are trusted: verify, or ask the DS of the next name
+ *   DS           a DS fetch is out
+ *   KEYS         a DNSKEY fetch for a secure cut is out
+ *
+ * Negative answers of frame 0 (NXDOMAIN, NODATA) are not judged yet: they are answered
+ * without AD (README, DNSSEC).
+ */
+#include "resolve_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/validator/dnskey.h"
+#include "lib/validator/nsec.h"
+#include "lib/validator/verify.h"
+#include "lib/wire/dns.h"
+
+/* ---- small helpers ---------------------------------------------------------------------- */
+
+static struct rrset_view view_of(const struct iter_rrset *s)
+{
+	return (struct rrset_view){ .owner = s->owner, .type = s->type, .ttl = s->ttl,
+				    .count = s->count, .rdata = s->rdata, .size = s->size };
+}
+
+/* The EDE a signature verdict calls for (RFC 8914 §4). */
+static int verdict_ede(enum sig_verdict v)
+{
+	switch (v) {
+	case SIG_EXPIRED: return EDE_SIGNATURE_EXPIRED;
+	case SIG_NOT_YET_VALID: return EDE_SIGNATURE_NOT_YET_VALID;
+	case SIG_NO_KEY: return EDE_DNSKEY_MISSING;
+	case SIG_UNSUPPORTED: return EDE_UNSUPPORTED_DNSKEY_ALG;
+	default: return EDE_DNSSEC_BOGUS;
+	}
+}
+
+/* Order of badness, for reporting the most telling of several verdicts. */
+static int verdict_rank(enum sig_verdict v)
+{
+	switch (v) {
+	case SIG_VALID: return 6;
+	case SIG_EXPIRED: return 5;
+	case SIG_NOT_YET_VALID: return 4;
+	case SIG_BAD: return 3;
+	case SIG_NO_KEY: return 2;
+	default: return 1;
+	}
+}
+
+/* RFC 4035 §5.3: the best verdict over every RRSIG of s whose signer is zone, with keys
+ * (packed DNSKEY data). *tag receives the key tag of the signature judged. */
+static enum sig_verdict verify_set(const struct resolve_req *q, const struct iter_rrset *s,
+				   const uint8_t *zone, const uint8_t *keys, uint32_t keys_size,
+				   uint16_t *tag)
+{
+	struct rrset_view v = view_of(s);
+	enum sig_verdict best = SIG_NO_KEY;
+	bool any = false;
+	*tag = 0;
+	for (uint32_t off = 0; off + 2 <= s->sig_size;) {
+		uint16_t len = wire_read_u16(s->sigs + off);
+		const uint8_t *sig = s->sigs + off + 2;
+		off += 2u + len;
+		uint16_t t;
+		enum sig_verdict r = rrsig_verify(&v, sig, len, zone, keys, keys_size,
+						  resolve_now_wall(q), q->opts.sig_skew, &t);
+		if (!any || verdict_rank(r) > verdict_rank(best)) {
+			best = r;
+			*tag = t;
+		}
+		any = true;
+		if (r == SIG_VALID)
+			break;
+	}
+	return best;
+}
+
+/* The signer named by s's first RRSIG, if any. */
+static const uint8_t *signer_of(const struct iter_rrset *s)
+{
+	struct rrsig_fields f;
+	if (s->sig_size < 2 || !rrsig_parse(s->sigs + 2, wire_read_u16(s->sigs), &f))
+		return NULL;
+	return f.signer;
+}
+
+/* The name one label below `above` on the way down to `target` (target is below above). */
+static void next_below(const uint8_t *above, const uint8_t *target, uint8_t *out)
+{
+	unsigned want = wire_name_labels(above) + 1;
+	const uint8_t *n = target;
+	while (wire_name_labels(n) > want)
+		n = wire_name_parent(n);
+	memcpy(out, n, wire_name_len(n));
+}
+
+static void set_name(uint8_t *dst, const uint8_t *src)
+{
+	memcpy(dst, src, wire_name_len(src));
+}
+
+/* The request ends in SERVFAIL: the answer does not validate. */
+static void bogus(struct resolve_req *q, int ede, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void bogus(struct resolve_req *q, int ede, const char *fmt, ...)
+{
+	char text[RESOLVE_EDE_TEXT_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	/* The data stays in the cache unjudged: asked again, it is judged again (from cached
+	 * keys, without asking anybody), and the client gets the same precise reason. */
+	resolve_frame_fail(q, q->f[0], ede, "DNSSEC: %s", text);
+	q->val.state = VAL_DONE;
+	q->r->stats.bogus++;
+}
+
+/* The RRset being judged is insecure (no anchor above, a negative trust anchor, or an unsigned
+ * delegation on the way down): on to the next one, and the answer gets no AD. */
+static void insecure(struct resolve_req *q)
+{
+	q->val.all_secure = false;
+	q->val.item++;
+	q->val.state = VAL_NEXT_RRSET;
+}
+
+static void text_of(const uint8_t *name, char *buf)
+{
+	wire_name_to_text(name, buf, WIRE_NAME_TEXT_MAX);
+}
+
+/* ---- the walk ---------------------------------------------------------------------------- */
+
+/* Ask (name, type) in a frame of its own; VALIDATE waits for it. */
+static bool fetch(struct resolve_req *q, const uint8_t *name, uint16_t type,
+		  enum val_state then)
+{
+	if (q->depth >= RESOLVE_FRAMES_MAX) {
+		char n[WIRE_NAME_TEXT_MAX];
+		text_of(name, n);
+		bogus(q, EDE_DNSSEC_INDETERMINATE, "too deep to fetch %s type %u", n, type);
+		return false;
+	}
+	struct frame *c = resolve_frame_push(q, name, type);
+	if (!c) {
+		resolve_frame_fail(q, q->f[0], EDE_OTHER, "out of memory");
+		q->val.state = VAL_DONE;
+		return false;
+	}
+	c->vfetch = true;
+	q->val.state = then;
+	resolve_trace(q, "validation fetch");
+	return true;
+}
+
+/* Keys of the closest anchor: its DNSKEY set must hold a key the anchor names (a DS match
+ * or the very DNSKEY) and be signed by such a key (RFC 4035 §5, RFC 7958). */
+static void anchor_keys_done(struct resolve_req *q, const struct frame *c)
+{
+	struct val *v = &q->val;
+	const struct anchor *a = v->anchor;
+	char zone[WIRE_NAME_TEXT_MAX];
+	text_of(a->owner, zone);
+	const struct iter_rrset *keys = NULL;
+	for (size_t i = 0; !c->failed && i < c->n_answer; i++)
+		if (c->answer[i].type == DNS_TYPE_DNSKEY &&
+		    wire_name_equal(c->answer[i].owner, a->owner))
+			keys = &c->answer[i];
+	if (!keys) {
+		bogus(q, EDE_DNSKEY_MISSING, "no DNSKEY set for the trust anchor %s", zone);
+		return;
+	}
+	/* The keys the anchor vouches for, packed. */
+	uint8_t *trusted = malloc(keys->size ? keys->size : 1);
+	uint32_t tsize = 0;
+	if (!trusted) {
+		bogus(q, EDE_OTHER, "out of memory");
+		return;
+	}
+	for (uint32_t off = 0; off + 2 <= keys->size;) {
+		uint16_t len = wire_read_u16(keys->rdata + off);
+		const uint8_t *k = keys->rdata + off + 2;
+		bool ok = false;
+		for (uint32_t d = 0; !ok && d + 2 <= a->ds_size;) {
+			uint16_t dl = wire_read_u16(a->ds + d);
+			ok = ds_matches_dnskey(a->ds + d + 2, dl, a->owner, k, len);
+			d += 2u + dl;
+		}
+		for (uint32_t d = 0; !ok && d + 2 <= a->keys_size;) {
+			uint16_t dl = wire_read_u16(a->keys + d);
+			ok = dl == len && memcmp(a->keys + d + 2, k, len) == 0;
+			d += 2u + dl;
+		}
+		if (ok) {
+			memcpy(trusted + tsize, keys->rdata + off, 2u + len);
+			tsize += 2u + len;
+		}
+		off += 2u + len;
+	}
+	uint16_t tag;
+	enum sig_verdict r = tsize ? verify_set(q, keys, a->owner, trusted, tsize, &tag) : SIG_NO_KEY;
+	free(trusted);
+	if (tsize == 0) {
+		bogus(q, EDE_DNSKEY_MISSING, "no DNSKEY of %s matches its trust anchor", zone);
+		return;
+	}
+	if (keys->sig_count == 0) {
+		bogus(q, EDE_RRSIGS_MISSING, "the DNSKEY set of %s is not signed", zone);
+		return;
+	}
+	if (r != SIG_VALID) {
+		bogus(q, verdict_ede(r), "DNSKEY set of %s: %s (key tag %u)", zone,
+		      sig_verdict_text(r), tag);
+		return;
+	}
+	iter_rrset_free(&v->keys);
+	if (iter_rrset_copy(&v->keys, keys) < 0) {
+		bogus(q, EDE_OTHER, "out of memory");
+		return;
+	}
+	set_name(v->zone, a->owner);
+	set_name(v->cursor, a->owner);
+	v->have_keys = true;
+	rrcache_set_security(q->r->cache, keys->owner, DNS_TYPE_DNSKEY, CACHE_SEC_SECURE,
+			     resolve_now_wall(q));
+	v->state = VAL_DESCEND;
+}
+
+/* RFC 4035 §5.2: the DNSKEY set of a secure cut, checked against its validated DS set. */
+static void keys_done(struct resolve_req *q, const struct frame *c)
+{
+	struct val *v = &q->val;
+	char zone[WIRE_NAME_TEXT_MAX];
+	text_of(v->next, zone);
+	const struct iter_rrset *keys = NULL;
+	for (size_t i = 0; !c->failed && i < c->n_answer; i++)
+		if (c->answer[i].type == DNS_TYPE_DNSKEY && wire_name_equal(c->answer[i].owner, v->next))
+			keys = &c->answer[i];
+	if (!keys) {
+		bogus(q, EDE_DNSKEY_MISSING, "%s has a DS in its parent but no DNSKEY set (signed, "
+		      "then signing turned off?)", zone);
+		return;
+	}
+	uint8_t *match = malloc(keys->size ? keys->size : 1);
+	uint32_t msize = 0;
+	if (!match) {
+		bogus(q, EDE_OTHER, "out of memory");
+		return;
+	}
+	for (uint32_t off = 0; off + 2 <= keys->size;) {
+		uint16_t len = wire_read_u16(keys->rdata + off);
+		bool ok = false;
+		for (uint32_t d = 0; !ok && d + 2 <= v->ds.size;) {
+			uint16_t dl = wire_read_u16(v->ds.rdata + d);
+			ok = ds_matches_dnskey(v->ds.rdata + d + 2, dl, v->next, keys->rdata + off + 2,
+					       len);
+			d += 2u + dl;
+		}
+		if (ok) {
+			memcpy(match + msize, keys->rdata + off, 2u + len);
+			msize += 2u + len;
+		}
+		off += 2u + len;
+	}
+	uint16_t tag = 0;
+	enum sig_verdict r = msize ? verify_set(q, keys, v->next, match, msize, &tag) : SIG_NO_KEY;
+	free(match);
+	if (msize == 0) {
+		uint16_t dtag = v->ds.size >= 4 ? wire_read_u16(v->ds.rdata + 2) : 0;
+		bogus(q, EDE_DNSKEY_MISSING, "no DNSKEY of %s matches its DS (key tag %u): the KSK "
+		      "was rolled without updating the DS?", zone, dtag);
+		return;
+	}
+	if (keys->sig_count == 0) {
+		bogus(q, EDE_RRSIGS_MISSING, "the DNSKEY set of %s is not signed", zone);
+		return;
+	}
+	if (r != SIG_VALID) {
+		bogus(q, verdict_ede(r), "DNSKEY set of %s: %s (key tag %u)", zone,
+		      sig_verdict_text(r), tag);
+		return;
+	}
+	iter_rrset_free(&v->keys);
+	if (iter_rrset_copy(&v->keys, keys) < 0) {
+		bogus(q, EDE_OTHER, "out of memory");
+		return;
+	}
+	set_name(v->zone, v->next);
+	set_name(v->cursor, v->next);
+	rrcache_set_security(q->r->cache, keys->owner, DNS_TYPE_DNSKEY, CACHE_SEC_SECURE,
+			     resolve_now_wall(q));
+	v->state = VAL_DESCEND;
+}
+
+/* A proof record of the DS fetch, verified with the trusted keys. */
+static bool proof_ok(struct resolve_req *q, const struct iter_rrset *p)
+{
+	uint16_t tag;
+	return verify_set(q, p, q->val.zone, q->val.keys.rdata, q->val.keys.size, &tag) ==
+	       SIG_VALID;
+}
+
+enum denial { DENIAL_NONE, DENIAL_NO_CUT, DENIAL_INSECURE_CUT, DENIAL_DS_EXISTS };
+
+/* RFC 4035 §5.2 and RFC 5155 §8.5–8.6: what the signed denial says of a DS at name. */
+static enum denial ds_denial(struct resolve_req *q, const struct frame *c, const uint8_t *name)
+{
+	for (size_t i = 0; i < c->n_proof; i++) {
+		const struct iter_rrset *p = &c->proof[i];
+		if (p->type != DNS_TYPE_NSEC || !proof_ok(q, p) || p->size < 2)
+			continue;
+		const uint8_t *next, *bitmap;
+		size_t blen;
+		if (!nsec_parse(p->rdata + 2, wire_read_u16(p->rdata), &next, &bitmap, &blen))
+			continue;
+		if (wire_name_equal(p->owner, name)) {
+			if (nsec_bitmap_has(bitmap, blen, DNS_TYPE_DS))
+				return DENIAL_DS_EXISTS;
+			bool cut = nsec_bitmap_has(bitmap, blen, DNS_TYPE_NS) &&
+				   !nsec_bitmap_has(bitmap, blen, DNS_TYPE_SOA);
+			return cut ? DENIAL_INSECURE_CUT : DENIAL_NO_CUT;
+		}
+		if (nsec_covers(p->owner, next, name))
+			return DENIAL_NO_CUT; /* the name does not exist: no cut there either */
+	}
+	uint8_t h[NSEC3_HASH_MAX];
+	for (size_t i = 0; i < c->n_proof; i++) {
+		const struct iter_rrset *p = &c->proof[i];
+		struct nsec3_fields f;
+		uint8_t oh[NSEC3_HASH_MAX];
+		if (p->type != DNS_TYPE_NSEC3 || p->size < 2 ||
+		    !nsec3_parse(p->rdata + 2, wire_read_u16(p->rdata), &f) ||
+		    f.iterations > NSEC3_ITERATIONS_MAX || !proof_ok(q, p))
+			continue;
+		size_t hl = nsec3_hash(name, f.alg, f.iterations, f.salt, f.salt_len, h);
+		if (hl != f.hash_len || nsec3_owner_hash(p->owner, oh) != hl)
+			continue;
+		if (memcmp(oh, h, hl) == 0) {
+			if (nsec_bitmap_has(f.bitmap, f.bitmap_len, DNS_TYPE_DS))
+				return DENIAL_DS_EXISTS;
+			bool cut = nsec_bitmap_has(f.bitmap, f.bitmap_len, DNS_TYPE_NS) &&
+				   !nsec_bitmap_has(f.bitmap, f.bitmap_len, DNS_TYPE_SOA);
+			return cut ? DENIAL_INSECURE_CUT : DENIAL_NO_CUT;
+		}
+		/* RFC 5155 §6: an opt-out span covering the name may hide unsigned cuts. */
+		if ((f.flags & NSEC3_FLAG_OPT_OUT) && nsec3_covers(oh, f.next_hash, h, hl))
+			return DENIAL_INSECURE_CUT;
+	}
+	return DENIAL_NONE;
+}
+
+/* The DS of v->next came back. */
+static void ds_done(struct resolve_req *q, const struct frame *c)
+{
+	struct val *v = &q->val;
+	char name[WIRE_NAME_TEXT_MAX], zone[WIRE_NAME_TEXT_MAX];
+	text_of(v->next, name);
+	text_of(v->zone, zone);
+	if (c->failed) {
+		bogus(q, EDE_DNSSEC_BOGUS, "could not get the DS of %s from %s", name, zone);
+		return;
+	}
+	const struct iter_rrset *ds = NULL;
+	for (size_t i = 0; i < c->n_answer; i++)
+		if (c->answer[i].type == DNS_TYPE_DS && wire_name_equal(c->answer[i].owner, v->next))
+			ds = &c->answer[i];
+	if (ds) {
+		uint16_t tag = 0;
+		enum sig_verdict r = ds->security == CACHE_SEC_SECURE
+					     ? SIG_VALID
+					     : verify_set(q, ds, v->zone, v->keys.rdata, v->keys.size,
+							  &tag);
+		if (ds->sig_count == 0 && r != SIG_VALID) {
+			bogus(q, EDE_RRSIGS_MISSING, "the DS of %s is not signed by %s", name, zone);
+			return;
+		}
+		if (r != SIG_VALID) {
+			bogus(q, verdict_ede(r), "DS of %s: %s (key tag %u of %s)", name,
+			      sig_verdict_text(r), tag, zone);
+			return;
+		}
+		rrcache_set_security(q->r->cache, ds->owner, DNS_TYPE_DS, CACHE_SEC_SECURE,
+				     resolve_now_wall(q));
+		/* RFC 4035 §5.2: DS records only of algorithms or digests unknown here make
+		 * the delegation insecure, not bogus. */
+		bool usable = false;
+		for (uint32_t off = 0; !usable && off + 2 <= ds->size;) {
+			uint16_t len = wire_read_u16(ds->rdata + off);
+			const uint8_t *d = ds->rdata + off + 2;
+			usable = len >= 4 && dnssec_alg_supported(d[2]) && ds_digest_supported(d[3]);
+			off += 2u + len;
+		}
+		if (!usable) {
+			insecure(q);
+			return;
+		}
+		iter_rrset_free(&v->ds);
+		if (iter_rrset_copy(&v->ds, ds) < 0) {
+			bogus(q, EDE_OTHER, "out of memory");
+			return;
+		}
+		fetch(q, v->next, DNS_TYPE_DNSKEY, VAL_KEYS);
+		return;
+	}
+	/* No DS: a cached conclusion, or a signed denial in the response. */
+	enum denial d = DENIAL_NONE;
+	uint8_t mark = c->soa ? c->soa->security : 0;
+	if (mark == CACHE_SEC_INSECURE)
+		d = DENIAL_INSECURE_CUT;
+	else if (mark == CACHE_SEC_SECURE)
+		d = DENIAL_NO_CUT;
+	else
+		d = ds_denial(q, c, v->next);
+	uint32_t type = c->rcode == DNS_RCODE_NXDOMAIN ? CACHE_TYPE_NXDOMAIN : DNS_TYPE_DS;
+	switch (d) {
+	case DENIAL_INSECURE_CUT:
+		rrcache_set_security(q->r->cache, v->next, type, CACHE_SEC_INSECURE,
+				     resolve_now_wall(q));
+		insecure(q);
+		return;
+	case DENIAL_NO_CUT:
+		rrcache_set_security(q->r->cache, v->next, type, CACHE_SEC_SECURE,
+				     resolve_now_wall(q));
+		set_name(v->cursor, v->next);
+		v->state = VAL_DESCEND;
+		return;
+	case DENIAL_DS_EXISTS:
+		bogus(q, EDE_NSEC_MISSING, "%s says a DS exists at %s, but none came", zone, name);
+		return;
+	default:
+		bogus(q, c->n_proof ? EDE_NSEC_MISSING : EDE_RRSIGS_MISSING,
+		      "no signed proof from %s that %s has no DS", zone, name);
+		return;
+	}
+}
+
+/* RFC 4035 §5.3.4: a wildcard answer needs the proof that the name asked does not exist. */
+static bool wildcard_proven(struct resolve_req *q, const struct iter_rrset *s,
+			    unsigned sig_labels)
+{
+	const struct frame *f = q->f[0];
+	for (size_t i = 0; i < f->n_proof; i++) {
+		const struct iter_rrset *p = &f->proof[i];
+		if (!proof_ok(q, p) || p->size < 2)
+			continue;
+		if (p->type == DNS_TYPE_NSEC) {
+			const uint8_t *next, *bitmap;
+			size_t blen;
+			if (nsec_parse(p->rdata + 2, wire_read_u16(p->rdata), &next, &bitmap, &blen) &&
+			    nsec_covers(p->owner, next, s->owner))
+				return true;
+		} else {
+			/* RFC 5155 §8.8: the next closer name (one label below the closest
+			 * encloser, which has the signature's label count) is covered. */
+			struct nsec3_fields nf;
+			uint8_t oh[NSEC3_HASH_MAX], h[NSEC3_HASH_MAX];
+			if (!nsec3_parse(p->rdata + 2, wire_read_u16(p->rdata), &nf))
+				continue;
+			const uint8_t *nc = s->owner;
+			while (wire_name_labels(nc) > sig_labels + 1)
+				nc = wire_name_parent(nc);
+			size_t hl = nsec3_hash(nc, nf.alg, nf.iterations, nf.salt, nf.salt_len, h);
+			if (hl && nsec3_owner_hash(p->owner, oh) == hl &&
+			    nsec3_covers(oh, nf.next_hash, h, hl))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Keys of the signer are trusted: judge the RRset itself. */
+static void verify_rrset(struct resolve_req *q)
+{
+	struct val *v = &q->val;
+	struct iter_rrset *s = &q->f[0]->answer[v->item];
+	char owner[WIRE_NAME_TEXT_MAX], zone[WIRE_NAME_TEXT_MAX];
+	text_of(s->owner, owner);
+	text_of(v->zone, zone);
+	if (s->sig_count == 0) {
+		bogus(q, EDE_RRSIGS_MISSING, "%s type %u has no RRSIG, but %s is signed", owner,
+		      s->type, zone);
+		return;
+	}
+	uint16_t tag;
+	enum sig_verdict r = verify_set(q, s, v->zone, v->keys.rdata, v->keys.size, &tag);
+	if (r != SIG_VALID) {
+		bogus(q, verdict_ede(r), "%s type %u: %s (key tag %u of %s)", owner, s->type,
+		      sig_verdict_text(r), tag, zone);
+		return;
+	}
+	struct rrsig_fields f;
+	unsigned labels = wire_name_labels(s->owner);
+	if (rrsig_parse(s->sigs + 2, wire_read_u16(s->sigs), &f) && f.labels < labels &&
+	    !wildcard_proven(q, s, f.labels)) {
+		bogus(q, EDE_NSEC_MISSING, "%s type %u is a wildcard answer without the proof that "
+		      "%s does not exist", owner, s->type, owner);
+		return;
+	}
+	s->security = CACHE_SEC_SECURE;
+	rrcache_set_security(q->r->cache, s->owner, s->type, CACHE_SEC_SECURE,
+			     resolve_now_wall(q));
+	v->item++;
+	v->state = VAL_NEXT_RRSET;
+}
+
+/* Start judging answer[item], or finish. */
+static void next_rrset(struct resolve_req *q)
+{
+	struct val *v = &q->val;
+	struct frame *f = q->f[0];
+	if (v->item >= f->n_answer) {
+		/* Negative parts are not judged yet: no AD for them. */
+		q->result.secure = v->all_secure && f->n_answer > 0 && !f->soa;
+		v->state = VAL_DONE;
+		return;
+	}
+	struct iter_rrset *s = &f->answer[v->item];
+	if (s->security == CACHE_SEC_SECURE) {
+		v->item++; /* judged when it was cached */
+		return;
+	}
+	const struct anchors *as = q->r->anchors;
+	v->anchor = as ? anchors_closest(as, s->owner) : NULL;
+	if (!v->anchor || anchors_nta_covers(as, s->owner)) {
+		insecure(q);
+		return;
+	}
+	/* The zone whose keys must sign it: the signer, or for an unsigned RRset its owner (the
+	 * walk then shows whether an unsigned delegation lies on the way). */
+	const uint8_t *signer = signer_of(s);
+	const uint8_t *target = signer && wire_name_is_subdomain(s->owner, signer) &&
+					wire_name_is_subdomain(signer, v->anchor->owner)
+				? signer
+				: s->owner;
+	set_name(v->target, target);
+	if (v->have_keys && wire_name_is_subdomain(target, v->zone) &&
+	    wire_name_is_subdomain(v->zone, v->anchor->owner)) {
+		set_name(v->cursor, v->zone);
+		v->state = VAL_DESCEND; /* the keys of an earlier link lead on */
+		return;
+	}
+	v->have_keys = false;
+	fetch(q, v->anchor->owner, DNS_TYPE_DNSKEY, VAL_ANCHOR_KEYS);
+}
+
+static void descend(struct resolve_req *q)
+{
+	struct val *v = &q->val;
+	if (wire_name_equal(v->cursor, v->target) ||
+	    (signer_of(&q->f[0]->answer[v->item]) &&
+	     wire_name_equal(v->zone, v->target))) {
+		verify_rrset(q);
+		return;
+	}
+	next_below(v->cursor, v->target, v->next);
+	fetch(q, v->next, DNS_TYPE_DS, VAL_DS);
+}
+
+bool resolve_validation_wanted(const struct resolve_req *q)
+{
+	const struct frame *f = q->f[0];
+	return q->opts.dnssec && !f->failed && !q->val.started;
+}
+
+void resolve_st_validate(struct resolve_req *q)
+{
+	struct val *v = &q->val;
+	if (!v->started) {
+		v->started = true;
+		v->all_secure = true;
+		v->state = VAL_NEXT_RRSET;
+	}
+	switch (v->state) {
+	case VAL_NEXT_RRSET:
+		next_rrset(q);
+		break;
+	case VAL_DESCEND:
+		descend(q);
+		break;
+	default:
+		break; /* a fetch is out: resolve_validate_child() moves on */
+	}
+	if (v->state == VAL_DONE && q->f[0]->state == FS_VALIDATE)
+		q->f[0]->state = FS_DONE;
+}
+
+void resolve_validate_child(struct resolve_req *q, const struct frame *c)
+{
+	switch (q->val.state) {
+	case VAL_ANCHOR_KEYS:
+		anchor_keys_done(q, c);
+		break;
+	case VAL_DS:
+		ds_done(q, c);
+		break;
+	case VAL_KEYS:
+		keys_done(q, c);
+		break;
+	default:
+		break;
+	}
+	if (q->val.state == VAL_DONE && q->f[0]->state == FS_VALIDATE)
+		q->f[0]->state = FS_DONE;
+}
+
+void resolve_validate_free(struct resolve_req *q)
+{
+	iter_rrset_free(&q->val.keys);
+	iter_rrset_free(&q->val.ds);
+}

@@ -1,0 +1,142 @@
+"""DNSSEC validation as clients see it, on the signed lab (dnssec_lab.py): secure answers
+carry AD, bogus ones are SERVFAIL with the EDE that names the broken link, insecure ones
+resolve without AD; CNAME chains are judged link by link; negative trust anchors and
+validation: false switch it off.
+
+Negative answers (NXDOMAIN, NODATA) are not validated yet: they resolve without AD. Their
+expectations from the lab are checked as far as that goes (rcode, no AD) and listed in
+PENDING until the denial proofs land.
+"""
+import os
+
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
+import pytest
+
+import dnssec_lab
+import nsdlab
+from resolution_util import ede_codes, ede_text
+
+PENDING = {  # negative answers: validated once NSEC/NSEC3 denial proofs are judged
+    ("nx.sec.", "A"), ("nosuchtld.", "A"), ("www.secure.sec.", "TXT"),
+    ("nx.secure.sec.", "A"), ("nx.ed25519.sec.", "A"), ("nx.nsec3.sec.", "A"),
+    ("www.nsec3.sec.", "TXT"), ("nx.iter151.sec.", "A"), ("www.iter151.sec.", "TXT"),
+    ("nx.unsigned.sec.", "A"),
+}
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    if os.geteuid() != 0:
+        pytest.skip("the DNSSEC lab needs root (port 53 on 127.53.x.y)")
+    if not dnssec_lab.tools_available():
+        pytest.skip("the DNSSEC lab needs nsd and ldnsutils (make deps)")
+    lab = dnssec_lab.DnssecLab(capture=False)
+    try:
+        lab.start(tmp_path_factory.mktemp("dnsseclab"))
+    except nsdlab.LabError as e:
+        pytest.fail(str(e), pytrace=False)
+    yield lab
+    problems = lab.stop()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+def validating(cairnd, lab, dnssec="", **recursion):
+    block = "dnssec:\n  trust-anchors: [\"%s\"]\n" % lab.trust_anchor_path
+    block += "".join("  %s\n" % line for line in dnssec.splitlines())
+    return cairnd(rest=block + lab.recursion_yaml(**recursion))
+
+
+@pytest.fixture(scope="module")
+def resolver(lab, cairnd_module):
+    """One validating cairnd for the module: answers are cached as the tests go, which also
+    exercises validation of cached data."""
+    return validating(cairnd_module, lab)
+
+
+def ask(d, qname, rdtype="A", do=True, ad=False):
+    q = dns.message.make_query(qname, rdtype, want_dnssec=do, use_edns=0)
+    if ad:
+        q.flags |= dns.flags.AD
+    r = dns.query.udp(q, d.addr, port=d.port, timeout=6.0)
+    if r.flags & dns.flags.TC:
+        r = dns.query.tcp(q, d.addr, port=d.port, timeout=6.0)
+    return r
+
+
+def check(r, e):
+    what = "%r: got %s%s EDE %r %r" % (e, dns.rcode.to_text(r.rcode()),
+                                       " AD" if r.flags & dns.flags.AD else "",
+                                       ede_codes(r), ede_text(r))
+    assert dns.rcode.to_text(r.rcode()) == e.rcode, what
+    assert bool(r.flags & dns.flags.AD) == e.ad, what
+    if e.ede is not None:
+        assert e.ede in ede_codes(r), what
+    if e.rcode == "SERVFAIL":
+        assert "DNSSEC" in ede_text(r), what
+
+
+@pytest.mark.parametrize("e", [e for e in dnssec_lab.EXPECTATIONS
+                               if (e.qname, e.rdtype) not in PENDING], ids=repr)
+def test_lab_expectation(resolver, e):
+    check(ask(resolver, e.qname, e.rdtype), e)
+    # asked again: from the caches, the same verdict
+    check(ask(resolver, e.qname, e.rdtype), e)
+
+
+@pytest.mark.parametrize("e", [e for e in dnssec_lab.EXPECTATIONS
+                               if (e.qname, e.rdtype) in PENDING], ids=repr)
+def test_negative_answers_resolve_without_ad_for_now(resolver, e):
+    r = ask(resolver, e.qname, e.rdtype)
+    assert dns.rcode.to_text(r.rcode()) == e.rcode
+    assert not r.flags & dns.flags.AD
+
+
+def test_secure_answer_carries_rrsigs_to_do_clients_only(resolver):
+    r = ask(resolver, "www.secure.sec.", do=True)
+    assert r.flags & dns.flags.AD
+    assert any(rs.rdtype == dns.rdatatype.RRSIG for rs in r.answer), r
+    r = ask(resolver, "www.secure.sec.", do=False)
+    assert not any(rs.rdtype == dns.rdatatype.RRSIG for rs in r.answer), r
+    assert not r.flags & dns.flags.AD, "RFC 6840 §5.8: AD only to DO or AD clients"
+    r = ask(resolver, "www.secure.sec.", do=False, ad=True)
+    assert r.flags & dns.flags.AD
+
+
+def test_bogus_text_names_the_zone_and_key(resolver):
+    r = ask(resolver, "www.stale-ds.sec.")
+    assert r.rcode() == dns.rcode.SERVFAIL
+    text = ede_text(r)
+    assert "stale-ds.sec" in text and "key tag" in text, text
+
+
+def test_negative_trust_anchor_makes_the_broken_zone_resolve(lab, cairnd):
+    d = validating(cairnd, lab, "negative-trust-anchors: [expired.sec, forged.sec]")
+    for name in ("www.expired.sec.", "www.forged.sec."):
+        r = ask(d, name)
+        assert r.rcode() == dns.rcode.NOERROR and r.answer, r
+        assert not r.flags & dns.flags.AD
+    assert ask(d, "www.secure.sec.").flags & dns.flags.AD
+    assert ask(d, "www.stale-ds.sec.").rcode() == dns.rcode.SERVFAIL
+
+
+def test_validation_off_resolves_everything_without_ad(lab, cairnd):
+    d = validating(cairnd, lab, "validation: false")
+    for name in ("www.secure.sec.", "www.expired.sec.", "www.forged.sec."):
+        r = ask(d, name)
+        assert r.rcode() == dns.rcode.NOERROR and r.answer, r
+        assert not r.flags & dns.flags.AD
+
+
+def test_wrong_trust_anchor_makes_everything_bogus(lab, cairnd, tmp_path):
+    anchor = tmp_path / "wrong.ds"
+    # A DS for the root that matches no key of the lab's root.
+    anchor.write_text(". 3600 IN DS 12345 8 2 " + "00" * 32 + "\n")
+    d = cairnd(rest="dnssec:\n  trust-anchors: [\"%s\"]\n" % anchor + lab.recursion_yaml())
+    r = ask(d, "www.secure.sec.")
+    assert r.rcode() == dns.rcode.SERVFAIL
+    assert 9 in ede_codes(r), ede_text(r)
