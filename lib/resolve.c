@@ -156,6 +156,9 @@ void resolve_free(struct resolve_req *q)
 		iter_rrset_free(q->result.soa);
 		free(q->result.soa);
 	}
+	for (size_t i = 0; i < q->result.n_proof; i++)
+		iter_rrset_free(&q->result.proof[i]);
+	free(q->result.proof);
 	free(q);
 }
 
@@ -368,9 +371,13 @@ static void finish(struct resolve_req *q)
 		q->result.answer = f->answer;
 		q->result.n_answer = f->n_answer;
 		q->result.soa = f->soa;
+		q->result.proof = f->proof;
+		q->result.n_proof = f->n_proof;
 		f->answer = NULL;
 		f->n_answer = f->cap_answer = 0;
 		f->soa = NULL;
+		f->proof = NULL;
+		f->n_proof = 0;
 	} else {
 		q->r->stats.servfail++;
 	}

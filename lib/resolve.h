@@ -90,6 +90,8 @@ struct resolve_result {
 	struct iter_rrset *answer;    /* the chain: CNAME/DNAME links, then the data */
 	size_t n_answer;
 	struct iter_rrset *soa;          /* authority for NXDOMAIN/NODATA, or NULL */
+	struct iter_rrset *proof;        /* NSEC/NSEC3 that came with it (for DO clients) */
+	size_t n_proof;
 	int ede;                        /* EDE_NONE or an RFC 8914 code */
 	char ede_text[RESOLVE_EDE_TEXT_MAX];
 	bool secure;                    /* every RRset validated up to a trust anchor (AD) */

@@ -27,6 +27,8 @@ struct val {
 	enum val_state state;
 	bool all_secure;                /* every RRset judged so far is secure */
 	size_t item;                    /* the answer RRset being judged */
+	bool negative;                  /* judging the denial (frame 0's SOA and proofs) */
+	bool negative_done;
 	const struct anchor *anchor;    /* the closest trust anchor above it */
 	uint8_t target[WIRE_NAME_MAX];  /* the zone whose keys must sign it */
 	uint8_t zone[WIRE_NAME_MAX];    /* the deepest zone whose DNSKEY set is trusted */

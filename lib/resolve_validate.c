@@ -16,8 +16,9 @@
  *   DS           a DS fetch is out
  *   KEYS         a DNSKEY fetch for a secure cut is out
  *
- * Negative answers of frame 0 (NXDOMAIN, NODATA) are not judged yet: they are answered
- * without AD (README, DNSSEC).
+ * A negative answer (NXDOMAIN, NODATA) is judged last, as the RRset of its SOA: the keys of
+ * the SOA's zone must sign the SOA and the NSEC or NSEC3 records that prove the denial
+ * (RFC 4035 §5.4, RFC 5155 §8).
  */
 #include "resolve_internal.h"
 
@@ -136,11 +137,25 @@ static void bogus(struct resolve_req *q, int ede, const char *fmt, ...)
 
 /* The RRset being judged is insecure (no anchor above, a negative trust anchor, or an unsigned
  * delegation on the way down): on to the next one, and the answer gets no AD. */
+static void judged(struct resolve_req *q)
+{
+	if (q->val.negative)
+		q->val.negative_done = true;
+	else
+		q->val.item++;
+	q->val.state = VAL_NEXT_RRSET;
+}
+
 static void insecure(struct resolve_req *q)
 {
 	q->val.all_secure = false;
-	q->val.item++;
-	q->val.state = VAL_NEXT_RRSET;
+	judged(q);
+}
+
+/* The RRset being judged: an answer link, or the SOA of the negative answer. */
+static struct iter_rrset *current(struct resolve_req *q)
+{
+	return q->val.negative ? q->f[0]->soa : &q->f[0]->answer[q->val.item];
 }
 
 static void text_of(const uint8_t *name, char *buf)
@@ -487,11 +502,230 @@ static bool wildcard_proven(struct resolve_req *q, const struct iter_rrset *s,
 	return false;
 }
 
+/* ---- denial of existence (RFC 4035 §5.4, RFC 5155 §8) ---------------------------------- */
+
+/* The deepest name that is an ancestor (or the same) of both a and b. */
+static const uint8_t *common_ancestor(const uint8_t *a, const uint8_t *b)
+{
+	while (a[0] && !wire_name_is_subdomain(b, a))
+		a = wire_name_parent(a);
+	return a;
+}
+
+/* "*." + name, canonical; false when too long. */
+static bool wildcard_of(const uint8_t *name, uint8_t *out)
+{
+	size_t n = wire_name_len(name);
+	if (n + 2 > WIRE_NAME_MAX)
+		return false;
+	out[0] = 1;
+	out[1] = '*';
+	memcpy(out + 2, name, n);
+	return true;
+}
+
+/* A verified NSEC of frame 0's proofs, one at a time: *i moves on. */
+static const struct iter_rrset *next_nsec(struct resolve_req *q, size_t *i, const uint8_t **next,
+					  const uint8_t **bitmap, size_t *blen)
+{
+	const struct frame *f = q->f[0];
+	while (*i < f->n_proof) {
+		const struct iter_rrset *p = &f->proof[(*i)++];
+		if (p->type == DNS_TYPE_NSEC && p->size >= 2 &&
+		    nsec_parse(p->rdata + 2, wire_read_u16(p->rdata), next, bitmap, blen) &&
+		    proof_ok(q, p))
+			return p;
+	}
+	return NULL;
+}
+
+/* Does a verified NSEC cover name (strictly)? */
+static bool nsec_covered(struct resolve_req *q, const uint8_t *name,
+			 const struct iter_rrset **which, const uint8_t **which_next)
+{
+	size_t i = 0;
+	const uint8_t *next, *bitmap;
+	size_t blen;
+	const struct iter_rrset *p;
+	while ((p = next_nsec(q, &i, &next, &bitmap, &blen)))
+		if (nsec_covers(p->owner, next, name)) {
+			if (which)
+				*which = p;
+			if (which_next)
+				*which_next = next;
+			return true;
+		}
+	return false;
+}
+
+/* Is there a verified NSEC at name whose bitmap has neither type nor CNAME? */
+static bool nsec_nodata_at(struct resolve_req *q, const uint8_t *name, uint16_t type)
+{
+	size_t i = 0;
+	const uint8_t *next, *bitmap;
+	size_t blen;
+	const struct iter_rrset *p;
+	while ((p = next_nsec(q, &i, &next, &bitmap, &blen)))
+		if (wire_name_equal(p->owner, name))
+			return !nsec_bitmap_has(bitmap, blen, type) &&
+			       !nsec_bitmap_has(bitmap, blen, DNS_TYPE_CNAME);
+	return false;
+}
+
+enum proof { PROOF_NONE, PROOF_SECURE, PROOF_OPT_OUT, PROOF_ITERATIONS };
+
+/* RFC 4035 §5.4 with NSEC: NXDOMAIN needs the name and the wildcard at its closest encloser
+ * covered; NODATA an NSEC at the name without the type, or the wildcard's. */
+static enum proof prove_nsec(struct resolve_req *q, const uint8_t *name, uint16_t type,
+			     bool nxdomain)
+{
+	uint8_t wild[WIRE_NAME_MAX];
+	if (!nxdomain && nsec_nodata_at(q, name, type))
+		return PROOF_SECURE;
+	const struct iter_rrset *c;
+	const uint8_t *cnext;
+	if (!nsec_covered(q, name, &c, &cnext))
+		return PROOF_NONE;
+	/* The closest encloser: the deeper of the ancestors name shares with the covering
+	 * NSEC's two ends. */
+	const uint8_t *a = common_ancestor(name, c->owner), *b = common_ancestor(name, cnext);
+	const uint8_t *ce = wire_name_labels(a) >= wire_name_labels(b) ? a : b;
+	if (!wildcard_of(ce, wild))
+		return PROOF_NONE;
+	if (nxdomain)
+		return nsec_covered(q, wild, NULL, NULL) ? PROOF_SECURE : PROOF_NONE;
+	return nsec_nodata_at(q, wild, type) ? PROOF_SECURE : PROOF_NONE;
+}
+
+/* A verified NSEC3 matching or covering name; *opt_out tells its flag. */
+static bool nsec3_find(struct resolve_req *q, const uint8_t *name, bool match,
+		       struct nsec3_fields *out, bool *too_many)
+{
+	const struct frame *f = q->f[0];
+	uint8_t h[NSEC3_HASH_MAX], oh[NSEC3_HASH_MAX];
+	for (size_t i = 0; i < f->n_proof; i++) {
+		const struct iter_rrset *p = &f->proof[i];
+		struct nsec3_fields nf;
+		if (p->type != DNS_TYPE_NSEC3 || p->size < 2 ||
+		    !nsec3_parse(p->rdata + 2, wire_read_u16(p->rdata), &nf))
+			continue;
+		if (nf.iterations > NSEC3_ITERATIONS_MAX) {
+			*too_many = true; /* RFC 9276 §3.2: not hashed at all */
+			continue;
+		}
+		size_t hl = nsec3_hash(name, nf.alg, nf.iterations, nf.salt, nf.salt_len, h);
+		if (!hl || nsec3_owner_hash(p->owner, oh) != hl || hl != nf.hash_len)
+			continue;
+		bool hit = match ? memcmp(oh, h, hl) == 0 : nsec3_covers(oh, nf.next_hash, h, hl);
+		if (hit && proof_ok(q, p)) {
+			*out = nf;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* RFC 5155 §8.4–8.7: NODATA by the NSEC3 matching the name; NXDOMAIN by the closest
+ * encloser proof (an ancestor matched, the next closer name and the wildcard covered). */
+static enum proof prove_nsec3(struct resolve_req *q, const uint8_t *name, uint16_t type,
+			      bool nxdomain, const uint8_t *zone)
+{
+	struct nsec3_fields nf;
+	bool too_many = false;
+	if (!nxdomain && nsec3_find(q, name, true, &nf, &too_many))
+		return !nsec_bitmap_has(nf.bitmap, nf.bitmap_len, type) &&
+				       !nsec_bitmap_has(nf.bitmap, nf.bitmap_len, DNS_TYPE_CNAME)
+			       ? PROOF_SECURE
+			       : PROOF_NONE;
+	/* The closest encloser: the deepest ancestor with a matching NSEC3. */
+	const uint8_t *ce = NULL, *nc = name;
+	for (const uint8_t *a = name; wire_name_is_subdomain(a, zone); a = wire_name_parent(a)) {
+		if (a != name && nsec3_find(q, a, true, &nf, &too_many)) {
+			ce = a;
+			break;
+		}
+		nc = a;
+		if (a[0] == 0)
+			break;
+	}
+	if (!ce)
+		return too_many ? PROOF_ITERATIONS : PROOF_NONE;
+	struct nsec3_fields cover;
+	if (!nsec3_find(q, nc, false, &cover, &too_many))
+		return too_many ? PROOF_ITERATIONS : PROOF_NONE;
+	bool opt_out = cover.flags & NSEC3_FLAG_OPT_OUT;
+	uint8_t wild[WIRE_NAME_MAX];
+	struct nsec3_fields w;
+	if (!wildcard_of(ce, wild))
+		return PROOF_NONE;
+	if (nxdomain) {
+		if (!nsec3_find(q, wild, false, &w, &too_many))
+			return too_many ? PROOF_ITERATIONS : PROOF_NONE;
+	} else if (!(type == DNS_TYPE_DS && opt_out)) {
+		/* NODATA at a wildcard: the wildcard's NSEC3 matches and lacks the type. */
+		if (!nsec3_find(q, wild, true, &w, &too_many) ||
+		    nsec_bitmap_has(w.bitmap, w.bitmap_len, type))
+			return too_many ? PROOF_ITERATIONS : PROOF_NONE;
+	}
+	return opt_out ? PROOF_OPT_OUT : PROOF_SECURE;
+}
+
+/* RFC 9276 §3.2: a denial by NSEC3 with more iterations than we hash is insecure; the
+ * client is told why (EDE 27). */
+static void too_many_iterations(struct resolve_req *q, const uint8_t *zone)
+{
+	char z[WIRE_NAME_TEXT_MAX];
+	text_of(zone, z);
+	q->result.ede = EDE_UNSUPPORTED_NSEC3_ITERATIONS;
+	snprintf(q->result.ede_text, sizeof(q->result.ede_text),
+		 "DNSSEC: %.120s uses more than %u NSEC3 iterations: answered as insecure", z,
+		 NSEC3_ITERATIONS_MAX);
+	insecure(q);
+}
+
+/* The SOA of the negative answer verified: now the denial itself. */
+static void verify_denial(struct resolve_req *q)
+{
+	struct val *v = &q->val;
+	struct frame *f = q->f[0];
+	bool nxdomain = f->rcode == DNS_RCODE_NXDOMAIN;
+	/* The denial is about where the chain stopped: the last CNAME target, or the name. */
+	const uint8_t *name = f->sname;
+	char text[WIRE_NAME_TEXT_MAX], zone[WIRE_NAME_TEXT_MAX];
+	text_of(name, text);
+	text_of(v->zone, zone);
+	enum proof p = prove_nsec(q, name, f->qtype, nxdomain);
+	if (p == PROOF_NONE)
+		p = prove_nsec3(q, name, f->qtype, nxdomain, v->zone);
+	uint32_t key = nxdomain ? CACHE_TYPE_NXDOMAIN : f->qtype;
+	switch (p) {
+	case PROOF_SECURE:
+		f->soa->security = CACHE_SEC_SECURE;
+		rrcache_set_security(q->r->cache, name, key, CACHE_SEC_SECURE, resolve_now_wall(q));
+		judged(q);
+		return;
+	case PROOF_OPT_OUT:
+		rrcache_set_security(q->r->cache, name, key, CACHE_SEC_INSECURE,
+				     resolve_now_wall(q));
+		insecure(q);
+		return;
+	case PROOF_ITERATIONS:
+		rrcache_set_security(q->r->cache, name, key, CACHE_SEC_INSECURE_ITERATIONS,
+				     resolve_now_wall(q));
+		too_many_iterations(q, v->zone);
+		return;
+	default:
+		bogus(q, EDE_NSEC_MISSING, "no signed proof from %s that %s %s", zone, text,
+		      nxdomain ? "does not exist" : "has no record of this type");
+		return;
+	}
+}
+
 /* Keys of the signer are trusted: judge the RRset itself. */
 static void verify_rrset(struct resolve_req *q)
 {
 	struct val *v = &q->val;
-	struct iter_rrset *s = &q->f[0]->answer[v->item];
+	struct iter_rrset *s = current(q);
 	char owner[WIRE_NAME_TEXT_MAX], zone[WIRE_NAME_TEXT_MAX];
 	text_of(s->owner, owner);
 	text_of(v->zone, zone);
@@ -515,11 +749,14 @@ static void verify_rrset(struct resolve_req *q)
 		      "%s does not exist", owner, s->type, owner);
 		return;
 	}
+	if (v->negative) {
+		verify_denial(q);
+		return;
+	}
 	s->security = CACHE_SEC_SECURE;
 	rrcache_set_security(q->r->cache, s->owner, s->type, CACHE_SEC_SECURE,
 			     resolve_now_wall(q));
-	v->item++;
-	v->state = VAL_NEXT_RRSET;
+	judged(q);
 }
 
 /* Start judging answer[item], or finish. */
@@ -527,15 +764,30 @@ static void next_rrset(struct resolve_req *q)
 {
 	struct val *v = &q->val;
 	struct frame *f = q->f[0];
-	if (v->item >= f->n_answer) {
-		/* Negative parts are not judged yet: no AD for them. */
-		q->result.secure = v->all_secure && f->n_answer > 0 && !f->soa;
+	if (v->item >= f->n_answer && (!f->soa || v->negative_done)) {
+		q->result.secure = v->all_secure && (f->n_answer > 0 || f->soa);
 		v->state = VAL_DONE;
 		return;
 	}
-	struct iter_rrset *s = &f->answer[v->item];
+	if (v->item >= f->n_answer)
+		v->negative = true; /* the chain is judged: now the denial at its end */
+	struct iter_rrset *s = current(q);
+	if (v->negative && s->security == CACHE_SEC_INSECURE) {
+		insecure(q);
+		return;
+	}
+	if (v->negative && s->security == CACHE_SEC_INSECURE_ITERATIONS) {
+		too_many_iterations(q, s->owner);
+		return;
+	}
 	if (s->security == CACHE_SEC_SECURE) {
-		v->item++; /* judged when it was cached */
+		judged(q); /* judged when it was cached */
+		return;
+	}
+	if (v->negative && f->n_proof == 0 && !s->sig_count) {
+		/* A negative answer from the cache that was never judged (cached by a lookup of
+		 * the validator itself): nothing to judge it with. */
+		insecure(q);
 		return;
 	}
 	const struct anchors *as = q->r->anchors;
@@ -566,8 +818,7 @@ static void descend(struct resolve_req *q)
 {
 	struct val *v = &q->val;
 	if (wire_name_equal(v->cursor, v->target) ||
-	    (signer_of(&q->f[0]->answer[v->item]) &&
-	     wire_name_equal(v->zone, v->target))) {
+	    (signer_of(current(q)) && wire_name_equal(v->zone, v->target))) {
 		verify_rrset(q);
 		return;
 	}

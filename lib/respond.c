@@ -124,6 +124,8 @@ static size_t write_reply(const struct respond_ctx *ctx, enum respond_transport 
 		fits = put_resolved(&b, WIRE_ANSWER, &res->answer[i], dnssec_ok) == 0;
 	if (res && fits && res->soa)
 		fits = put_resolved(&b, WIRE_AUTHORITY, res->soa, dnssec_ok) == 0;
+	for (size_t i = 0; res && dnssec_ok && fits && i < res->n_proof; i++)
+		fits = put_resolved(&b, WIRE_AUTHORITY, &res->proof[i], true) == 0;
 	if (!fits) {
 		/* RFC 2181 §9: a partial RRset must not be used; send none and set TC. */
 		wire_builder_clear_records(&b, question_end);
@@ -234,6 +236,8 @@ void respond_cache_store(const struct respond_ctx *ctx, const uint8_t *qname, ui
 		fits = put_resolved(&b, WIRE_ANSWER, &res->answer[i], dnssec_ok) == 0;
 	if (fits && res->soa)
 		fits = put_resolved(&b, WIRE_AUTHORITY, res->soa, dnssec_ok) == 0;
+	for (size_t i = 0; dnssec_ok && fits && i < res->n_proof; i++)
+		fits = put_resolved(&b, WIRE_AUTHORITY, &res->proof[i], true) == 0;
 	if (fits) {
 		struct msgcache_key k = { .qname = qname, .qtype = qtype, .flags = flags,
 					  .view = ctx->view };

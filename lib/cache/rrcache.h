@@ -40,7 +40,13 @@ enum cache_kind { CACHE_POSITIVE, CACHE_NODATA, CACHE_NXDOMAIN };
 
 /* What DNSSEC validation found of an entry (RFC 4035 §4.3). A negative DS entry marked
  * INSECURE is a proven unsigned delegation; marked SECURE, a proven absence of a cut. */
-enum cache_sec { CACHE_SEC_UNCHECKED = 0, CACHE_SEC_SECURE, CACHE_SEC_INSECURE, CACHE_SEC_BOGUS };
+enum cache_sec {
+	CACHE_SEC_UNCHECKED = 0,
+	CACHE_SEC_SECURE,
+	CACHE_SEC_INSECURE,
+	CACHE_SEC_BOGUS,
+	CACHE_SEC_INSECURE_ITERATIONS, /* insecure: NSEC3 with too many iterations (EDE 27) */
+};
 
 /* One entry. Readers treat it as read-only, copy what they keep and let it go with
  * rrcache_release(): once released, another thread may evict it. */
