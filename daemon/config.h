@@ -76,6 +76,7 @@ struct cairn_config {
 	bool dnssec_validation;        /* validation */
 	struct anchors anchors;        /* trust-anchors and negative-trust-anchors */
 	uint32_t sig_skew_ms;          /* clock-skew */
+	uint32_t bogus_ttl_ms;         /* bogus-ttl */
 
 	/* control: */
 	char *control_socket;          /* socket: UNIX socket path for cairnctl ("" = none) */

@@ -290,6 +290,10 @@ static const struct conf_option dnssec_options[] = {
 	{ .key = "negative-trust-anchors", .type = CT_CUSTOM, .def = "[]", .parse = conf_parse_nta,
 	  .help = "domains below which nothing is validated (RFC 7646): a broken zone you "
 		  "choose to trust" },
+	{ .key = "bogus-ttl", .type = CT_DURATION, .def = "60", .min = 1000, .max = 3600000,
+	  .offset = FIELD(bogus_ttl_ms),
+	  .help = "data that failed validation is kept, marked, this long (1s..1h): the same "
+		  "question gets the same SERVFAIL without asking the broken zone again" },
 	{ .key = "clock-skew", .type = CT_DURATION, .def = "1h", .min = 0, .max = 86400000,
 	  .offset = FIELD(sig_skew_ms),
 	  .help = "signatures are accepted this long before their inception and after their "

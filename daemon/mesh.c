@@ -47,6 +47,7 @@ struct mesh_entry {
 	struct mesh_entry *ex_next;   /* next request waiting on the same exchange */
 	struct waiter *waiters;
 	size_t n_waiters;
+	bool cd;                      /* checking disabled (RFC 4035 §3.2.2): not validated */
 	uint8_t store;                /* bit 1 << (MSGCACHE_DO|CD flags): message cache keys
 				       * the result is stored under (none for priming) */
 };
@@ -61,12 +62,13 @@ struct mesh {
 	struct mesh_counters c;
 };
 
-static uint32_t key_hash(const uint8_t *name, uint16_t type)
+static uint32_t key_hash(const uint8_t *name, uint16_t type, bool cd)
 {
 	uint32_t h = 2166136261u;
 	for (size_t i = 0, n = wire_name_len(name); i < n; i++)
 		h = (h ^ name[i]) * 16777619u;
-	return (h ^ type) * 16777619u;
+	h = (h ^ type) * 16777619u;
+	return (h ^ (cd ? 1u : 0u)) * 16777619u;
 }
 
 struct mesh *mesh_new(struct worker *w)
@@ -87,10 +89,14 @@ const struct mesh_counters *mesh_counters(const struct mesh *m)
 	return &m->c;
 }
 
-static struct mesh_entry *find(struct mesh *m, const uint8_t *name, uint16_t type, uint32_t h)
+/* Questions join only a request of the same name, type and CD: a CD=1 client wants the data
+ * even when it does not validate, the others must not get it then. */
+static struct mesh_entry *find(struct mesh *m, const uint8_t *name, uint16_t type, bool cd,
+			       uint32_t h)
 {
 	for (struct mesh_entry *e = m->buckets[h % MESH_BUCKETS]; e; e = e->hnext)
-		if (e->hash == h && e->qtype == type && wire_name_equal(e->qname, name))
+		if (e->hash == h && e->qtype == type && e->cd == cd &&
+		    wire_name_equal(e->qname, name))
 			return e;
 	return NULL;
 }
@@ -126,7 +132,7 @@ static bool query_question(const struct resolve_query *rq, uint8_t *qname, uint1
 static uint32_t exchange_hash(const struct netaddr *server, enum resolve_transport t,
 			      const uint8_t *qname, uint16_t qtype)
 {
-	uint32_t h = key_hash(qname, qtype);
+	uint32_t h = key_hash(qname, qtype, false);
 	for (size_t i = 0; i < 16; i++)
 		h = (h ^ server->addr[i]) * 16777619u;
 	return (h ^ server->port ^ ((uint32_t)t << 16)) * 16777619u;
@@ -354,7 +360,7 @@ static void on_upstream(void *owner, enum upstream_event ev, const struct netadd
 }
 
 static struct mesh_entry *entry_new(struct mesh *m, const uint8_t *name, uint16_t type,
-				    uint32_t h)
+				    bool cd, uint32_t h)
 {
 	struct mesh_entry *e = calloc(1, sizeof(*e));
 	if (!e)
@@ -364,6 +370,9 @@ static struct mesh_entry *entry_new(struct mesh *m, const uint8_t *name, uint16_
 		free(e);
 		return NULL;
 	}
+	e->cd = cd;
+	if (cd)
+		resolve_set_checking_disabled(e->req);
 	e->m = m;
 	e->hash = h;
 	memcpy(e->qname, name, wire_name_len(name));
@@ -394,8 +403,8 @@ static void reply_servfail(struct mesh *m, const struct wire_query *q, const str
 
 void mesh_submit(struct mesh *m, const struct wire_query *q, const struct reply_to *rt)
 {
-	uint32_t h = key_hash(q->qname_lc, q->qtype);
-	struct mesh_entry *e = find(m, q->qname_lc, q->qtype, h);
+	uint32_t h = key_hash(q->qname_lc, q->qtype, q->cd);
+	struct mesh_entry *e = find(m, q->qname_lc, q->qtype, q->cd, h);
 	if (m->waiting >= m->w->cfg->max_in_flight) {
 		m->c.overload++;
 		reply_servfail(m, q, rt, EDE_OTHER,
@@ -405,7 +414,7 @@ void mesh_submit(struct mesh *m, const struct wire_query *q, const struct reply_
 	struct waiter *wt = malloc(sizeof(*wt));
 	bool fresh = !e;
 	if (fresh)
-		e = wt ? entry_new(m, q->qname_lc, q->qtype, h) : NULL;
+		e = wt ? entry_new(m, q->qname_lc, q->qtype, q->cd, h) : NULL;
 	if (!wt || !e) {
 		free(wt);
 		reply_servfail(m, q, rt, EDE_OTHER, "out of memory");
@@ -427,13 +436,13 @@ void mesh_submit(struct mesh *m, const struct wire_query *q, const struct reply_
 
 void mesh_prefetch(struct mesh *m, const struct wire_query *q)
 {
-	uint32_t h = key_hash(q->qname_lc, q->qtype);
-	struct mesh_entry *e = find(m, q->qname_lc, q->qtype, h);
+	uint32_t h = key_hash(q->qname_lc, q->qtype, q->cd);
+	struct mesh_entry *e = find(m, q->qname_lc, q->qtype, q->cd, h);
 	/* Clients come first: a refresh never takes the room of one. */
 	if (!e && m->count >= m->w->cfg->max_in_flight / 2)
 		return;
 	if (!e) {
-		e = entry_new(m, q->qname_lc, q->qtype, h);
+		e = entry_new(m, q->qname_lc, q->qtype, q->cd, h);
 		if (!e)
 			return;
 		resolve_set_refresh(e->req);
@@ -447,10 +456,10 @@ void mesh_prefetch(struct mesh *m, const struct wire_query *q)
 void mesh_prime(struct mesh *m)
 {
 	static const uint8_t root[1] = { 0 };
-	uint32_t h = key_hash(root, DNS_TYPE_NS);
-	if (find(m, root, DNS_TYPE_NS, h))
+	uint32_t h = key_hash(root, DNS_TYPE_NS, false);
+	if (find(m, root, DNS_TYPE_NS, false, h))
 		return;
-	struct mesh_entry *e = entry_new(m, root, DNS_TYPE_NS, h);
+	struct mesh_entry *e = entry_new(m, root, DNS_TYPE_NS, false, h);
 	if (e)
 		mesh_drive(e);
 }

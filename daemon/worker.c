@@ -140,6 +140,7 @@ void worker_apply_config(struct worker *w, const struct cairn_config *cfg)
 	o->max_cname = cfg->max_cname;
 	o->dnssec = cfg->recursion && cfg->dnssec_validation;
 	o->sig_skew = cfg->sig_skew_ms / 1000;
+	o->bogus_ttl = cfg->bogus_ttl_ms / 1000;
 	w->resolver.anchors = &cfg->anchors;
 	/* The state machine's trace costs a formatted line per step: only at debug level. */
 	w->resolver.trace = cfg->log_level >= LOG_DEBUG ? trace_line : NULL;

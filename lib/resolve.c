@@ -388,6 +388,11 @@ void resolve_set_refresh(struct resolve_req *q)
 	q->refresh = true;
 }
 
+void resolve_set_checking_disabled(struct resolve_req *q)
+{
+	q->cd = true;
+}
+
 enum resolve_step resolve_produce(struct resolve_req *q, struct resolve_query *out)
 {
 	if (q->done)

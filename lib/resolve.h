@@ -53,6 +53,7 @@ struct resolve_opts {
 	unsigned max_cname;            /* CNAME/DNAME links in one answer */
 	bool dnssec;                   /* validate answers (dnssec.validation): DO=1 upstream */
 	uint32_t sig_skew;             /* seconds of clock skew allowed around RRSIG windows */
+	uint32_t bogus_ttl;            /* seconds bogus data is kept, marked, in the cache */
 };
 
 /* Counters of the upstream side. */
@@ -124,6 +125,9 @@ struct resolve_req *resolve_new(struct resolver *r, const uint8_t *qname, uint16
 /* Prefetch (a refresh before expiry): the answer to the question itself is not taken from
  * the cache, only the delegations that lead to it; the fresh answer replaces the cached one. */
 void resolve_set_refresh(struct resolve_req *q);
+
+/* RFC 4035 §3.2.2 (CD=1): the client validates for itself; answer without validating. */
+void resolve_set_checking_disabled(struct resolve_req *q);
 
 /* What to do next. After RESOLVE_DONE, resolve_result() holds the answer. */
 enum resolve_step resolve_produce(struct resolve_req *q, struct resolve_query *out);

@@ -16,6 +16,7 @@ static int copy_entry(const struct cache_entry *e, int64_t now, struct iter_rrse
 		return -1;
 	}
 	out->security = e->security;
+	out->ede = e->ede;
 	return 0;
 }
 
@@ -29,6 +30,7 @@ static int negative_soa(struct frame *f, const struct cache_entry *e, int64_t no
 			    2u + e->soa_rdlen) < 0)
 		return -1;
 	soa.security = e->security; /* what validation found of the negative answer */
+	soa.ede = e->ede;
 	resolve_frame_set_soa(f, &soa);
 	return 0;
 }

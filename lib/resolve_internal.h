@@ -74,6 +74,7 @@ struct resolve_req {
 	unsigned glueless;              /* NS address lookups started */
 	bool done;
 	bool refresh;                   /* resolve_set_refresh(): skip the cached answer */
+	bool cd;                        /* resolve_set_checking_disabled(): no validation */
 	struct val val;                 /* DNSSEC validation of frame 0's answer */
 	struct resolve_result result;
 	char why[RESOLVE_EDE_TEXT_MAX]; /* the last failure seen below frame 0 */

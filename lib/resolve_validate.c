@@ -128,9 +128,19 @@ static void bogus(struct resolve_req *q, int ede, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	/* The data stays in the cache unjudged: asked again, it is judged again (from cached
-	 * keys, without asking anybody), and the client gets the same precise reason. */
-	resolve_frame_fail(q, q->f[0], ede, "DNSSEC: %s", text);
+	/* The data stays in the cache, marked bogus for dnssec.bogus-ttl at most: the same
+	 * question gets the same answer without any server being asked again. */
+	struct frame *f = q->f[0];
+	if (q->val.started && (q->val.negative ? f->soa != NULL : q->val.item < f->n_answer)) {
+		const uint8_t *owner = q->val.negative ? f->sname : f->answer[q->val.item].owner;
+		uint32_t type = q->val.negative ? (f->rcode == DNS_RCODE_NXDOMAIN
+							   ? CACHE_TYPE_NXDOMAIN
+							   : f->qtype)
+						: f->answer[q->val.item].type;
+		rrcache_mark_bogus(q->r->cache, owner, type, (uint8_t)ede, q->opts.bogus_ttl,
+				   resolve_now_wall(q));
+	}
+	resolve_frame_fail(q, f, ede, "DNSSEC: %s", text);
 	q->val.state = VAL_DONE;
 	q->r->stats.bogus++;
 }
@@ -417,14 +427,21 @@ static void ds_done(struct resolve_req *q, const struct frame *c)
 				     resolve_now_wall(q));
 		/* RFC 4035 §5.2: DS records only of algorithms or digests unknown here make
 		 * the delegation insecure, not bogus. */
-		bool usable = false;
+		bool usable = false, alg_known = false;
 		for (uint32_t off = 0; !usable && off + 2 <= ds->size;) {
 			uint16_t len = wire_read_u16(ds->rdata + off);
 			const uint8_t *d = ds->rdata + off + 2;
+			alg_known |= len >= 4 && dnssec_alg_supported(d[2]);
 			usable = len >= 4 && dnssec_alg_supported(d[2]) && ds_digest_supported(d[3]);
 			off += 2u + len;
 		}
 		if (!usable) {
+			q->result.ede = alg_known ? EDE_UNSUPPORTED_DS_DIGEST
+						  : EDE_UNSUPPORTED_DNSKEY_ALG;
+			snprintf(q->result.ede_text, sizeof(q->result.ede_text),
+				 "DNSSEC: the DS records of %.80s use only %s this validator does "
+				 "not implement: answered as insecure", name,
+				 alg_known ? "digest types" : "algorithms");
 			insecure(q);
 			return;
 		}
@@ -780,6 +797,22 @@ static void next_rrset(struct resolve_req *q)
 		too_many_iterations(q, s->owner);
 		return;
 	}
+	if (s->security == CACHE_SEC_BOGUS) {
+		char owner[WIRE_NAME_TEXT_MAX];
+		text_of(v->negative ? f->sname : s->owner, owner);
+		bogus(q, s->ede ? s->ede : EDE_DNSSEC_BOGUS,
+		      "%s was found bogus (EDE %u) less than %u s ago (dnssec.bogus-ttl): not asked "
+		      "again yet", owner, s->ede, q->opts.bogus_ttl);
+		return;
+	}
+	/* RFC 6672 §5.3.1: a CNAME synthesised from a DNAME carries no RRSIG; the DNAME just
+	 * judged vouches for it. */
+	if (!v->negative && s->type == DNS_TYPE_CNAME && s->sig_count == 0 && v->item > 0 &&
+	    f->answer[v->item - 1].type == DNS_TYPE_DNAME &&
+	    wire_name_is_subdomain(s->owner, f->answer[v->item - 1].owner)) {
+		judged(q);
+		return;
+	}
 	if (s->security == CACHE_SEC_SECURE) {
 		judged(q); /* judged when it was cached */
 		return;
@@ -829,7 +862,7 @@ static void descend(struct resolve_req *q)
 bool resolve_validation_wanted(const struct resolve_req *q)
 {
 	const struct frame *f = q->f[0];
-	return q->opts.dnssec && !f->failed && !q->val.started;
+	return q->opts.dnssec && !q->cd && !f->failed && !q->val.started;
 }
 
 void resolve_st_validate(struct resolve_req *q)

@@ -267,6 +267,22 @@ void rrcache_set_security(struct rrcache *c, const uint8_t *owner, uint32_t type
 	lruhash_unlock(t);
 }
 
+void rrcache_mark_bogus(struct rrcache *c, const uint8_t *owner, uint32_t type, uint8_t ede,
+			uint32_t ttl, int64_t now)
+{
+	uint32_t h = key_hash(owner, type);
+	struct lruhash *t = shard_of(c, h);
+	lruhash_lock(t);
+	struct cache_entry *e = (struct cache_entry *)*find_slot(t, owner, type, h);
+	if (e && e->expires > now) {
+		e->security = CACHE_SEC_BOGUS;
+		e->ede = ede;
+		if (e->expires > now + ttl)
+			e->expires = now + ttl;
+	}
+	lruhash_unlock(t);
+}
+
 void rrcache_release(struct rrcache *c, const struct cache_entry *e)
 {
 	if (e)

@@ -56,6 +56,7 @@ struct cache_entry {
 	uint8_t kind;                       /* enum cache_kind */
 	uint8_t rank;                       /* enum cache_rank */
 	uint8_t security;                   /* enum cache_sec */
+	uint8_t ede;                        /* CACHE_SEC_BOGUS: the EDE it was found bogus with */
 	int64_t expires;                    /* wall-clock second at which it dies */
 	uint32_t count;                     /* records in rdata (0 for negatives) */
 	uint32_t size;                      /* bytes of rdata */
@@ -120,6 +121,11 @@ const struct cache_entry *rrcache_get(struct rrcache *c, const uint8_t *owner, u
 /* Record what validation found of the live entry (owner, type), if it is still there. */
 void rrcache_set_security(struct rrcache *c, const uint8_t *owner, uint32_t type,
 			  enum cache_sec sec, int64_t now);
+
+/* The live entry (owner, type) failed validation with this EDE: keep it at most ttl more
+ * seconds, marked, so that the same question gets the same answer without new work. */
+void rrcache_mark_bogus(struct rrcache *c, const uint8_t *owner, uint32_t type, uint8_t ede,
+			uint32_t ttl, int64_t now);
 
 /* Let go of an entry rrcache_get() returned (NULL is a no-op). */
 void rrcache_release(struct rrcache *c, const struct cache_entry *e);

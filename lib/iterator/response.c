@@ -189,6 +189,7 @@ int iter_gather(const struct wire_msg *m, int section, const uint8_t *owner, uin
 	out->sigs = NULL;
 	out->sig_count = out->sig_size = 0;
 	out->security = 0;
+	out->ede = 0;
 	if (gather_sigs(m, section, owner, type, out) < 0) {
 		iter_rrset_free(out);
 		return -1;
@@ -254,6 +255,7 @@ int iter_rrset_make(struct iter_rrset *dst, const uint8_t *owner, uint16_t type,
 	dst->sigs = NULL;
 	dst->sig_count = dst->sig_size = 0;
 	dst->security = 0;
+	dst->ede = 0;
 	return 0;
 }
 
@@ -284,6 +286,7 @@ int iter_rrset_copy(struct iter_rrset *dst, const struct iter_rrset *src)
 		return -1;
 	}
 	dst->security = src->security;
+	dst->ede = src->ede;
 	return 0;
 }
 

@@ -36,6 +36,7 @@ struct iter_rrset {
 	uint32_t sig_size;
 	uint8_t *sigs;     /* their data, packed the same way; NULL when none */
 	uint8_t security;  /* enum cache_sec: what validation has found of it */
+	uint8_t ede;       /* CACHE_SEC_BOGUS: the EDE code it was found bogus with */
 };
 
 /* Classify a response to (ask, qtype) sent to a server of `zone`. For IR_REFERRAL, *cut is

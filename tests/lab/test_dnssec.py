@@ -47,10 +47,12 @@ def resolver(lab, cairnd_module):
     return validating(cairnd_module, lab)
 
 
-def ask(d, qname, rdtype="A", do=True, ad=False):
+def ask(d, qname, rdtype="A", do=True, ad=False, cd=False):
     q = dns.message.make_query(qname, rdtype, want_dnssec=do, use_edns=0)
     if ad:
         q.flags |= dns.flags.AD
+    if cd:
+        q.flags |= dns.flags.CD
     r = dns.query.udp(q, d.addr, port=d.port, timeout=6.0)
     if r.flags & dns.flags.TC:
         r = dns.query.tcp(q, d.addr, port=d.port, timeout=6.0)
@@ -97,8 +99,8 @@ def test_secure_nxdomain_carries_its_proof_to_do_clients(resolver):
     assert dns.rdatatype.NSEC3 in {rs.rdtype for rs in r.authority}, r
 
 
-def test_bogus_text_names_the_zone_and_key(resolver):
-    r = ask(resolver, "www.stale-ds.sec.")
+def test_bogus_text_names_the_zone_and_key(lab, cairnd):
+    r = ask(validating(cairnd, lab), "www.stale-ds.sec.")
     assert r.rcode() == dns.rcode.SERVFAIL
     text = ede_text(r)
     assert "stale-ds.sec" in text and "key tag" in text, text
@@ -130,3 +132,38 @@ def test_wrong_trust_anchor_makes_everything_bogus(lab, cairnd, tmp_path):
     r = ask(d, "www.secure.sec.")
     assert r.rcode() == dns.rcode.SERVFAIL
     assert 9 in ede_codes(r), ede_text(r)
+
+
+def test_checking_disabled_returns_the_bogus_data_and_only_to_cd_clients(lab, cairnd):
+    """RFC 4035 §3.2.2: CD=1 is a client that validates for itself. It gets the data as it
+    came (no AD); clients without CD still get SERVFAIL, before and after."""
+    d = validating(cairnd, lab)
+    assert ask(d, "www.forged.sec.").rcode() == dns.rcode.SERVFAIL
+    r = ask(d, "www.forged.sec.", cd=True)
+    assert r.rcode() == dns.rcode.NOERROR and not r.flags & dns.flags.AD
+    assert r.flags & dns.flags.CD
+    assert [rr.address for rs in r.answer if rs.rdtype == dns.rdatatype.A for rr in rs] == \
+        ["192.0.2.66"]
+    assert ask(d, "www.forged.sec.").rcode() == dns.rcode.SERVFAIL
+    # a secure answer asked with CD: the data, without AD (it was not checked for this one)
+    r = ask(d, "www.ed25519.sec.", cd=True)
+    assert r.rcode() == dns.rcode.NOERROR and r.answer
+    # CD first, then without: the answer is validated all the same
+    r = ask(d, "www.expired.sec.", cd=True)
+    assert r.rcode() == dns.rcode.NOERROR and r.answer
+    r = ask(d, "www.expired.sec.")
+    assert r.rcode() == dns.rcode.SERVFAIL and 7 in ede_codes(r), ede_text(r)
+
+
+def test_bogus_answers_are_remembered_for_bogus_ttl(lab, cairnd):
+    import time
+    d = validating(cairnd, lab, "bogus-ttl: 1")
+    first = ask(d, "www.not-yet-valid.sec.")
+    assert first.rcode() == dns.rcode.SERVFAIL and 8 in ede_codes(first)
+    again = ask(d, "www.not-yet-valid.sec.")
+    assert again.rcode() == dns.rcode.SERVFAIL and 8 in ede_codes(again)
+    assert "bogus-ttl" in ede_text(again), ede_text(again)
+    time.sleep(2.2)  # bogus-ttl is over: fetched and judged anew
+    later = ask(d, "www.not-yet-valid.sec.")
+    assert later.rcode() == dns.rcode.SERVFAIL and 8 in ede_codes(later)
+    assert "bogus-ttl" not in ede_text(later), ede_text(later)
