@@ -77,6 +77,7 @@ struct cairn_config {
 	struct anchors anchors;        /* trust-anchors and negative-trust-anchors */
 	uint32_t sig_skew_ms;          /* clock-skew */
 	uint32_t bogus_ttl_ms;         /* bogus-ttl */
+	bool aggressive_nsec;          /* aggressive-nsec */
 
 	/* control: */
 	char *control_socket;          /* socket: UNIX socket path for cairnctl ("" = none) */

@@ -290,6 +290,9 @@ static const struct conf_option dnssec_options[] = {
 	{ .key = "negative-trust-anchors", .type = CT_CUSTOM, .def = "[]", .parse = conf_parse_nta,
 	  .help = "domains below which nothing is validated (RFC 7646): a broken zone you "
 		  "choose to trust" },
+	{ .key = "aggressive-nsec", .type = CT_BOOL, .def = "true", .offset = FIELD(aggressive_nsec),
+	  .help = "answer NXDOMAIN/NODATA from NSEC spans already validated (RFC 8198), without "
+		  "asking" },
 	{ .key = "bogus-ttl", .type = CT_DURATION, .def = "60", .min = 1000, .max = 3600000,
 	  .offset = FIELD(bogus_ttl_ms),
 	  .help = "data that failed validation is kept, marked, this long (1s..1h): the same "

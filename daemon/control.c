@@ -195,6 +195,7 @@ static void execute(struct control_conn *conn, const struct control_request *req
 		/* A whole message may hold the flushed name anywhere in its chain: they all go,
 		 * and are rebuilt from the RRsets that stay. */
 		msgcache_flush(w->shared->msgs);
+		nseccache_flush(w->shared->nsec); /* its spans are proofs of absence */
 	}
 	if (req->command == CONTROL_FLUSH_NAME || req->command == CONTROL_FLUSH_BELOW) {
 		char name[WIRE_NAME_TEXT_MAX];

@@ -91,7 +91,8 @@ int worker_shared_init(struct worker_shared *sh, const struct cairn_config *cfg)
 	struct rrcache_limits lim = cache_limits(cfg);
 	sh->cache = rrcache_new(&lim);
 	sh->msgs = msgcache_new((size_t)cfg->cache_size / WORKER_MSGCACHE_SHARE, stale_window(cfg));
-	if (!sh->cache || !sh->msgs) {
+	sh->nsec = nseccache_new(WORKER_NSEC_RECORDS);
+	if (!sh->cache || !sh->msgs || !sh->nsec) {
 		worker_shared_free(sh);
 		return -1;
 	}
@@ -102,8 +103,10 @@ void worker_shared_free(struct worker_shared *sh)
 {
 	rrcache_free(sh->cache);
 	msgcache_free(sh->msgs);
+	nseccache_free(sh->nsec);
 	sh->cache = NULL;
 	sh->msgs = NULL;
+	sh->nsec = NULL;
 }
 
 void worker_shared_apply_config(struct worker_shared *sh, const struct cairn_config *old,
@@ -141,6 +144,7 @@ void worker_apply_config(struct worker *w, const struct cairn_config *cfg)
 	o->dnssec = cfg->recursion && cfg->dnssec_validation;
 	o->sig_skew = cfg->sig_skew_ms / 1000;
 	o->bogus_ttl = cfg->bogus_ttl_ms / 1000;
+	o->aggressive_nsec = cfg->aggressive_nsec;
 	w->resolver.anchors = &cfg->anchors;
 	/* The state machine's trace costs a formatted line per step: only at debug level. */
 	w->resolver.trace = cfg->log_level >= LOG_DEBUG ? trace_line : NULL;
@@ -156,6 +160,7 @@ int worker_start(struct worker *w, const struct cairn_config *cfg, struct worker
 	w->shared = sh;
 	w->resolver.env = &w->env;
 	w->resolver.cache = sh->cache;
+	w->resolver.nsec = sh->nsec;
 	w->resolver.servers = servers_new(WORKER_SERVERS_MAX);
 	w->mesh = mesh_new(w);
 	if (!w->resolver.servers || !w->mesh) {
@@ -357,6 +362,7 @@ size_t worker_stats(const struct worker_counts *c, struct worker_shared *sh,
 		{ "requests-in-flight", c->in_flight },
 		{ "requests-servfail", r->servfail },
 		{ "dnssec-bogus", r->bogus },
+		{ "aggressive-nsec", r->aggressive_nsec },
 		{ "joined", mc->joined },
 		{ "overload", mc->overload },
 		{ "hint-fallbacks", r->hint_fallbacks },

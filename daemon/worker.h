@@ -85,11 +85,13 @@ struct worker_counters {
 struct worker_shared {
 	struct rrcache *cache;               /* RRsets and negative answers */
 	struct msgcache *msgs;               /* whole answers of the fast path */
+	struct nseccache *nsec;              /* validated NSEC spans (RFC 8198) */
 };
 
 /* How cache.size is split: this share goes to whole messages, the rest to RRsets (a message
  * is rebuilt from RRsets when it is gone, never the other way round). */
 #define WORKER_MSGCACHE_SHARE 4              /* 1/4 */
+#define WORKER_NSEC_RECORDS 100000           /* NSEC records kept for RFC 8198 */
 
 /* Create / free the shared caches for cfg. */
 int worker_shared_init(struct worker_shared *sh, const struct cairn_config *cfg);

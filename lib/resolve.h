@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/cache/nseccache.h"
 #include "lib/cache/rrcache.h"
 #include "lib/iterator/deleg.h"
 #include "lib/iterator/hints.h"
@@ -54,6 +55,7 @@ struct resolve_opts {
 	bool dnssec;                   /* validate answers (dnssec.validation): DO=1 upstream */
 	uint32_t sig_skew;             /* seconds of clock skew allowed around RRSIG windows */
 	uint32_t bogus_ttl;            /* seconds bogus data is kept, marked, in the cache */
+	bool aggressive_nsec;          /* RFC 8198: answer from cached, validated NSEC spans */
 };
 
 /* Counters of the upstream side. */
@@ -67,6 +69,7 @@ struct resolve_stats {
 	uint64_t glue_dropped;    /* out-of-bailiwick glue ignored */
 	uint64_t servfail;        /* requests that ended in SERVFAIL */
 	uint64_t bogus;           /* answers that failed DNSSEC validation */
+	uint64_t aggressive_nsec; /* denials answered from cached NSEC spans (RFC 8198) */
 	uint64_t hint_fallbacks;  /* delegation points taken from the root hints: no root NS set
 				   * in the cache (RFC 8109: time to prime again) */
 };
@@ -77,6 +80,7 @@ struct resolver {
 	const struct root_hints *hints; /* current root hints */
 	const struct anchors *anchors;  /* trust anchors and negative ones (NULL: none) */
 	struct rrcache *cache;
+	struct nseccache *nsec;         /* validated NSEC spans (RFC 8198), or NULL */
 	struct servers *servers;
 	const struct cairn_env *env;
 	struct resolve_stats stats;

@@ -1,6 +1,7 @@
 /* resolve_cache — INIT: the cache's answer, else the closest delegation point it knows. */
 #include "resolve_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -115,6 +116,41 @@ void resolve_find_dp(struct resolve_req *q, struct frame *f, const uint8_t *star
 		f->dp.ns[i].v4_looked = f->dp.ns[i].v6_looked = true;
 }
 
+/* RFC 8198 §5.1: a name in a span of NSECs already validated does not exist (or lacks the
+ * type): answered from them, with their proof, before any server is asked. */
+static bool aggressive_denial(struct resolve_req *q, struct frame *f)
+{
+	const struct anchors *as = q->r->anchors;
+	if (!q->r->nsec || !q->opts.dnssec || !q->opts.aggressive_nsec || q->cd ||
+	    (as && anchors_nta_covers(as, f->sname)))
+		return false;
+	struct iter_rrset soa, proofs[2];
+	size_t n = 0;
+	enum nsec_aggressive v = nseccache_lookup(q->r->nsec, f->sname, f->qtype,
+						  resolve_now_wall(q), &soa, proofs, &n);
+	if (v == NSEC_AGGR_NONE)
+		return false;
+	struct iter_rrset *kept = malloc(n * sizeof(*kept));
+	if (!kept) {
+		iter_rrset_free(&soa);
+		for (size_t i = 0; i < n; i++)
+			iter_rrset_free(&proofs[i]);
+		return false;
+	}
+	memcpy(kept, proofs, n * sizeof(*kept));
+	for (size_t i = 0; i < f->n_proof; i++)
+		iter_rrset_free(&f->proof[i]);
+	free(f->proof);
+	f->proof = kept;
+	f->n_proof = n;
+	resolve_frame_set_soa(f, &soa);
+	f->rcode = v == NSEC_AGGR_NXDOMAIN ? DNS_RCODE_NXDOMAIN : DNS_RCODE_NOERROR;
+	f->state = FS_DONE;
+	q->r->stats.aggressive_nsec++;
+	resolve_trace(q, "denied by cached NSEC spans (RFC 8198)");
+	return true;
+}
+
 /* INIT: answer from the cache as far as it goes, then pick the zone to ask. */
 void resolve_st_init(struct resolve_req *q, struct frame *f)
 {
@@ -187,6 +223,8 @@ void resolve_st_init(struct resolve_req *q, struct frame *f)
 		if (!resolve_chain_follow(q, f, t))
 			return;
 	}
+	if (aggressive_denial(q, f))
+		return;
 find_servers:;
 	/* RFC 4035 §3.1.4.1: DS lives on the parent side of the cut. */
 	const uint8_t *start = f->qtype == DNS_TYPE_DS && f->sname[0] ? wire_name_parent(f->sname)

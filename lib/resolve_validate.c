@@ -565,7 +565,8 @@ static bool nsec_covered(struct resolve_req *q, const uint8_t *name,
 	size_t blen;
 	const struct iter_rrset *p;
 	while ((p = next_nsec(q, &i, &next, &bitmap, &blen)))
-		if (nsec_covers(p->owner, next, name)) {
+		if (nsec_covers(p->owner, next, name) &&
+		    nsec_may_deny_below(p->owner, bitmap, blen, name)) {
 			if (which)
 				*which = p;
 			if (which_next)
@@ -602,6 +603,9 @@ static enum proof prove_nsec(struct resolve_req *q, const uint8_t *name, uint16_
 	const struct iter_rrset *c;
 	const uint8_t *cnext;
 	if (!nsec_covered(q, name, &c, &cnext))
+		return PROOF_NONE;
+	/* A span that ends below the name shows it is an empty non-terminal: it exists. */
+	if (nxdomain && wire_name_is_subdomain(cnext, name))
 		return PROOF_NONE;
 	/* The closest encloser: the deeper of the ancestors name shares with the covering
 	 * NSEC's two ends. */
@@ -700,6 +704,24 @@ static void too_many_iterations(struct resolve_req *q, const uint8_t *zone)
 	insecure(q);
 }
 
+/* RFC 8198: the NSEC records of a proven denial (each verified with the zone's keys) are
+ * kept in order, so that later names in the same spans are answered without asking. */
+static void remember_spans(struct resolve_req *q)
+{
+	struct frame *f = q->f[0];
+	if (!q->r->nsec || !q->opts.aggressive_nsec || !f->soa)
+		return;
+	int64_t now = resolve_now_wall(q);
+	for (size_t i = 0; i < f->n_proof; i++) {
+		const struct iter_rrset *p = &f->proof[i];
+		if (p->type != DNS_TYPE_NSEC || !proof_ok(q, p))
+			continue;
+		/* RFC 8198 §5.4: no longer than the negative TTL the SOA gives. */
+		uint32_t ttl = p->ttl < f->soa->ttl ? p->ttl : f->soa->ttl;
+		nseccache_put(q->r->nsec, q->val.zone, p, now + ttl, f->soa, now + f->soa->ttl);
+	}
+}
+
 /* The SOA of the negative answer verified: now the denial itself. */
 static void verify_denial(struct resolve_req *q)
 {
@@ -717,6 +739,7 @@ static void verify_denial(struct resolve_req *q)
 	uint32_t key = nxdomain ? CACHE_TYPE_NXDOMAIN : f->qtype;
 	switch (p) {
 	case PROOF_SECURE:
+		remember_spans(q);
 		f->soa->security = CACHE_SEC_SECURE;
 		rrcache_set_security(q->r->cache, name, key, CACHE_SEC_SECURE, resolve_now_wall(q));
 		judged(q);

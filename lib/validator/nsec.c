@@ -38,6 +38,16 @@ bool nsec_parse(const uint8_t *rdata, uint16_t rdlen, const uint8_t **next,
 	return true;
 }
 
+bool nsec_may_deny_below(const uint8_t *owner, const uint8_t *bitmap, size_t blen,
+			 const uint8_t *name)
+{
+	if (!wire_name_is_subdomain(name, owner) || wire_name_equal(name, owner))
+		return true;
+	bool cut = nsec_bitmap_has(bitmap, blen, DNS_TYPE_NS) &&
+		   !nsec_bitmap_has(bitmap, blen, DNS_TYPE_SOA);
+	return !cut && !nsec_bitmap_has(bitmap, blen, DNS_TYPE_DNAME);
+}
+
 bool nsec_covers(const uint8_t *owner, const uint8_t *next, const uint8_t *name)
 {
 	int after_owner = wire_name_compare(name, owner) > 0;

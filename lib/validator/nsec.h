@@ -23,6 +23,11 @@ bool nsec_bitmap_has(const uint8_t *bitmap, size_t len, uint16_t type);
 bool nsec_parse(const uint8_t *rdata, uint16_t rdlen, const uint8_t **next,
 		const uint8_t **bitmap, size_t *bitmap_len);
 
+/* RFC 4035 §5.4 / RFC 6672 §5.3.4: an NSEC at a delegation point (NS without SOA) or at a
+ * DNAME proves nothing about the names below its owner: may this one deny name? */
+bool nsec_may_deny_below(const uint8_t *owner, const uint8_t *bitmap, size_t blen,
+			 const uint8_t *name);
+
 /* RFC 4035 §5.4: does the NSEC owner..next span cover name, strictly between the two in
  * canonical order (the last NSEC of a zone wraps around to the apex)? All canonical. */
 bool nsec_covers(const uint8_t *owner, const uint8_t *next, const uint8_t *name);

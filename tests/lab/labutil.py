@@ -4,6 +4,7 @@ Everything here talks to loopback only and every wait is bounded in time.
 """
 
 import os
+import random
 import signal
 import socket
 import struct
@@ -56,12 +57,24 @@ def _port_free(family, host, port):
     return True
 
 
+def _ephemeral_low():
+    """The first port of the kernel's ephemeral range (32768 when unknown)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port(ipv6=False):
-    """A port that is free for UDP and TCP on 127.0.0.1 (and ::1 if asked)."""
+    """A port that is free for UDP and TCP on 127.0.0.1 (and ::1 if asked).
+
+    It is taken below the kernel's ephemeral range: a port the kernel hands out to
+    outgoing sockets (cairnd's upstream queries, the tests' own TCP clients) could be
+    taken by one of them between this check and the daemon's bind."""
+    low = min(_ephemeral_low(), 65535)
     for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = random.randrange(20000, max(low, 20001))
         if not _port_free(socket.AF_INET, "127.0.0.1", port):
             continue
         if ipv6 and not _port_free(socket.AF_INET6, "::1", port):

@@ -167,3 +167,38 @@ def test_bogus_answers_are_remembered_for_bogus_ttl(lab, cairnd):
     later = ask(d, "www.not-yet-valid.sec.")
     assert later.rcode() == dns.rcode.SERVFAIL and 8 in ede_codes(later)
     assert "bogus-ttl" not in ede_text(later), ede_text(later)
+
+
+def test_names_in_a_validated_nsec_span_are_denied_without_asking(lab, cairnd):
+    """RFC 8198: after one proven NXDOMAIN, another name in the same NSEC span (and with the
+    wildcard covered) is answered from the cached, validated NSEC records."""
+    from resolution_util import stop_and_stats
+    d = validating(cairnd, lab)
+    first = ask(d, "nx.secure.sec.")
+    assert first.rcode() == dns.rcode.NXDOMAIN and first.flags & dns.flags.AD
+    second = ask(d, "nx3.secure.sec.")
+    assert second.rcode() == dns.rcode.NXDOMAIN and second.flags & dns.flags.AD, second
+    assert dns.rdatatype.NSEC in {rs.rdtype for rs in second.authority}, second
+    # a name that exists is never denied from the spans
+    assert ask(d, "www.secure.sec.").rcode() == dns.rcode.NOERROR
+    stats = stop_and_stats(d)
+    assert stats["aggressive-nsec"] >= 1, stats
+
+
+def test_aggressive_nsec_can_be_switched_off(lab, cairnd):
+    from resolution_util import stop_and_stats
+    d = validating(cairnd, lab, "aggressive-nsec: false")
+    assert ask(d, "nx.secure.sec.").rcode() == dns.rcode.NXDOMAIN
+    r = ask(d, "nx3.secure.sec.")
+    assert r.rcode() == dns.rcode.NXDOMAIN and r.flags & dns.flags.AD
+    assert stop_and_stats(d)["aggressive-nsec"] == 0
+
+
+def test_a_parent_nsec_at_a_delegation_denies_nothing_below_it(lab, cairnd):
+    """RFC 4035 §5.4: the NSEC that sec. has at nsec3.sec. (NS and DS, no SOA) lies on the
+    parent side of a cut; names below it belong to the child and are not denied by it, from
+    a response or from the cached spans."""
+    d = validating(cairnd, lab)
+    assert ask(d, "nx.sec.").rcode() == dns.rcode.NXDOMAIN  # caches sec.'s spans
+    r = ask(d, "www.nsec3.sec.")
+    assert r.rcode() == dns.rcode.NOERROR and r.answer and r.flags & dns.flags.AD, r

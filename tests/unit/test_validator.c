@@ -381,6 +381,25 @@ static void test_nsec_span_and_bitmap(void **state)
 	assert_true(nsec_covers(last, apex, name));
 }
 
+/* An NSEC at a delegation point (NS without SOA) or a DNAME says nothing below its owner. */
+static void test_nsec_at_a_cut_denies_nothing_below(void **state)
+{
+	(void)state;
+	uint8_t owner[WIRE_NAME_MAX], name[WIRE_NAME_MAX];
+	name_of("child.sig.test.", owner);
+	const uint8_t ns_ds[] = { 0, 6, 0x20, 0, 0, 0, 0, 0x10 }; /* NS, DS (43: octet 5) */
+	const uint8_t ns_soa[] = { 0, 1, 0x22 };                 /* NS, SOA: an apex */
+	const uint8_t dname[] = { 0, 5, 0, 0, 0, 0, 0x01 };      /* DNAME (39) */
+	name_of("www.child.sig.test.", name);
+	assert_false(nsec_may_deny_below(owner, ns_ds, sizeof(ns_ds), name));
+	assert_true(nsec_may_deny_below(owner, ns_soa, sizeof(ns_soa), name));
+	assert_false(nsec_may_deny_below(owner, dname, sizeof(dname), name));
+	/* the owner itself, and names beside it, are fine */
+	assert_true(nsec_may_deny_below(owner, ns_ds, sizeof(ns_ds), owner));
+	name_of("other.sig.test.", name);
+	assert_true(nsec_may_deny_below(owner, ns_ds, sizeof(ns_ds), name));
+}
+
 static void test_nsec_bitmap_rejects_malformed_windows(void **state)
 {
 	(void)state;
@@ -578,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_key_tag_agrees_with_ldns),
 		cmocka_unit_test(test_nsec_span_and_bitmap),
 		cmocka_unit_test(test_nsec_bitmap_rejects_malformed_windows),
+		cmocka_unit_test(test_nsec_at_a_cut_denies_nothing_below),
 		cmocka_unit_test(test_nsec3_hash_rfc5155_vectors),
 		cmocka_unit_test(test_nsec3_owner_hash_rejects_bad_labels),
 		cmocka_unit_test(test_nsec3_chain_of_a_signed_zone),
