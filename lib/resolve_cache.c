@@ -157,7 +157,7 @@ void resolve_st_init(struct resolve_req *q, struct frame *f)
 	struct rrcache *c = q->r->cache;
 	int64_t now = resolve_now_wall(q);
 	/* A refresh asks the servers again for the question itself. */
-	if (q->refresh && f == q->f[0] && wire_name_equal(f->sname, f->qname))
+	if (((q->refresh && f == q->f[0]) || f->refresh) && wire_name_equal(f->sname, f->qname))
 		goto find_servers;
 	for (;;) {
 		/* Each entry found is copied, then released before the cache is read again. */

@@ -19,6 +19,11 @@
 
 enum frame_state { FS_INIT, FS_QUERY, FS_WAIT, FS_CHILD, FS_DONE, FS_VALIDATE };
 
+/* Work one question's validation may cost: signature checks and NSEC3 hashes (KeyTrap,
+ * NSEC3-encloser attacks). Past them the answer is SERVFAIL with EDE 5 (Indeterminate). */
+#define VAL_SIG_CHECKS_MAX 32
+#define VAL_HASHES_MAX 64
+
 /* Where the validation of frame 0's answer stands (resolve_validate.c). */
 enum val_state { VAL_NEXT_RRSET, VAL_ANCHOR_KEYS, VAL_DESCEND, VAL_DS, VAL_KEYS, VAL_DONE };
 
@@ -35,6 +40,11 @@ struct val {
 	uint8_t cursor[WIRE_NAME_MAX];  /* the deepest name whose DS question is settled */
 	uint8_t next[WIRE_NAME_MAX];    /* the name whose DS (or DNSKEY) is being fetched */
 	bool have_keys;
+	bool restarted;                 /* frame 0 was resolved again for a missing proof */
+	bool ds_refetched;              /* the DS of next was asked again, past the cache */
+	bool over_budget;               /* a work limit ended it: nothing is marked bogus */
+	unsigned sig_checks;            /* signatures checked (VAL_SIG_CHECKS_MAX) */
+	unsigned hashes;                /* NSEC3 hashes computed (VAL_HASHES_MAX) */
 	struct iter_rrset keys;         /* zone's validated DNSKEY set */
 	struct iter_rrset ds;           /* next's validated DS set */
 };
@@ -55,6 +65,7 @@ struct frame {
 	unsigned links;                 /* CNAME/DNAME links followed */
 	int child_ns;                   /* FS_CHILD: which NS name is being looked up */
 	bool vfetch;                    /* a DS/DNSKEY lookup of the validator */
+	bool refresh;                   /* its own question is not read from the cache */
 	bool failed;
 	unsigned rcode;
 	struct iter_rrset *answer;

@@ -273,14 +273,12 @@ void resolve_server_failed(struct resolve_req *q, struct frame *f, enum srv_fail
 	f->state = FS_QUERY;
 }
 
-/* The response ended the frame with an answer: keep its proofs for the validator. */
+/* A response gave the frame (a link of) its answer: keep its proofs for the validator — of
+ * every response of a chain, as a wildcard link may come from an earlier one. */
 static void keep_proofs(struct resolve_req *q, struct frame *f, const struct wire_msg *m)
 {
-	if (!q->opts.dnssec || f->state != FS_DONE || f->failed)
+	if (!q->opts.dnssec || f->failed)
 		return;
-	for (size_t i = 0; i < f->n_proof; i++)
-		iter_rrset_free(&f->proof[i]);
-	f->n_proof = 0;
 	if (iter_gather_proofs(m, &f->proof, &f->n_proof) < 0)
 		resolve_frame_fail(q, f, EDE_OTHER, "out of memory");
 }

@@ -66,10 +66,13 @@ static int verdict_rank(enum sig_verdict v)
 }
 
 /* RFC 4035 §5.3: the best verdict over every RRSIG of s whose signer is zone, with keys
- * (packed DNSKEY data). *tag receives the key tag of the signature judged. */
-static enum sig_verdict verify_set(const struct resolve_req *q, const struct iter_rrset *s,
+ * (packed DNSKEY data). *tag receives the key tag of the signature judged; *used (when not
+ * NULL) the fields of the one that verified. Every check counts against the request's budget
+ * (VAL_SIG_CHECKS_MAX): many keys with one tag, or many signatures, cannot make a question
+ * cost unbounded work (CVE-2023-50387, "KeyTrap"). */
+static enum sig_verdict verify_set(struct resolve_req *q, const struct iter_rrset *s,
 				   const uint8_t *zone, const uint8_t *keys, uint32_t keys_size,
-				   uint16_t *tag)
+				   uint16_t *tag, struct rrsig_fields *used)
 {
 	struct rrset_view v = view_of(s);
 	enum sig_verdict best = SIG_NO_KEY;
@@ -79,6 +82,11 @@ static enum sig_verdict verify_set(const struct resolve_req *q, const struct ite
 		uint16_t len = wire_read_u16(s->sigs + off);
 		const uint8_t *sig = s->sigs + off + 2;
 		off += 2u + len;
+		if (q->val.sig_checks >= VAL_SIG_CHECKS_MAX) {
+			q->val.over_budget = true;
+			return any ? best : SIG_BAD;
+		}
+		q->val.sig_checks++;
 		uint16_t t;
 		enum sig_verdict r = rrsig_verify(&v, sig, len, zone, keys, keys_size,
 						  resolve_now_wall(q), q->opts.sig_skew, &t);
@@ -87,8 +95,11 @@ static enum sig_verdict verify_set(const struct resolve_req *q, const struct ite
 			*tag = t;
 		}
 		any = true;
-		if (r == SIG_VALID)
+		if (r == SIG_VALID) {
+			if (used && !rrsig_parse(sig, len, used))
+				return SIG_BAD;
 			break;
+		}
 	}
 	return best;
 }
@@ -117,11 +128,19 @@ static void set_name(uint8_t *dst, const uint8_t *src)
 	memcpy(dst, src, wire_name_len(src));
 }
 
-/* The request ends in SERVFAIL: the answer does not validate. */
-static void bogus(struct resolve_req *q, int ede, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* What an RRset's mark must match in the cache. */
+static struct rrcache_judged judged_data(const struct iter_rrset *s)
+{
+	return (struct rrcache_judged){ s->rdata, s->size };
+}
 
-static void bogus(struct resolve_req *q, int ede, const char *fmt, ...)
+/* The request ends in SERVFAIL. remember: the data itself failed (a signature, a proof), so
+ * it is kept marked for dnssec.bogus-ttl; a failure to get keys or proofs (a server down,
+ * too deep, memory) is not held against the data. */
+static void fail_as(struct resolve_req *q, bool remember, int ede, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void fail_as(struct resolve_req *q, bool remember, int ede, const char *fmt, ...)
 {
 	char text[RESOLVE_EDE_TEXT_MAX];
 	va_list ap;
@@ -131,19 +150,30 @@ static void bogus(struct resolve_req *q, int ede, const char *fmt, ...)
 	/* The data stays in the cache, marked bogus for dnssec.bogus-ttl at most: the same
 	 * question gets the same answer without any server being asked again. */
 	struct frame *f = q->f[0];
-	if (q->val.started && (q->val.negative ? f->soa != NULL : q->val.item < f->n_answer)) {
+	if (remember && !q->val.over_budget && q->val.started &&
+	    (q->val.negative ? f->soa != NULL : q->val.item < f->n_answer)) {
 		const uint8_t *owner = q->val.negative ? f->sname : f->answer[q->val.item].owner;
 		uint32_t type = q->val.negative ? (f->rcode == DNS_RCODE_NXDOMAIN
 							   ? CACHE_TYPE_NXDOMAIN
 							   : f->qtype)
 						: f->answer[q->val.item].type;
-		rrcache_mark_bogus(q->r->cache, owner, type, (uint8_t)ede, q->opts.bogus_ttl,
+		struct rrcache_judged d = judged_data(q->val.negative ? f->soa
+								      : &f->answer[q->val.item]);
+		rrcache_mark_bogus(q->r->cache, owner, type, &d, (uint8_t)ede, q->opts.bogus_ttl,
 				   resolve_now_wall(q));
 	}
-	resolve_frame_fail(q, f, ede, "DNSSEC: %s", text);
+	if (q->val.over_budget)
+		resolve_frame_fail(q, f, EDE_DNSSEC_INDETERMINATE,
+				   "DNSSEC: %s (stopped at the validation work limit: %u signature "
+				   "checks, %u NSEC3 hashes)", text, VAL_SIG_CHECKS_MAX, VAL_HASHES_MAX);
+	else
+		resolve_frame_fail(q, f, ede, "DNSSEC: %s", text);
 	q->val.state = VAL_DONE;
 	q->r->stats.bogus++;
 }
+
+#define bogus(q, ...) fail_as(q, true, __VA_ARGS__)
+#define unverifiable(q, ...) fail_as(q, false, __VA_ARGS__)
 
 /* The RRset being judged is insecure (no anchor above, a negative trust anchor, or an unsigned
  * delegation on the way down): on to the next one, and the answer gets no AD. */
@@ -182,7 +212,7 @@ static bool fetch(struct resolve_req *q, const uint8_t *name, uint16_t type,
 	if (q->depth >= RESOLVE_FRAMES_MAX) {
 		char n[WIRE_NAME_TEXT_MAX];
 		text_of(name, n);
-		bogus(q, EDE_DNSSEC_INDETERMINATE, "too deep to fetch %s type %u", n, type);
+		unverifiable(q, EDE_DNSSEC_INDETERMINATE, "too deep to fetch %s type %u", n, type);
 		return false;
 	}
 	struct frame *c = resolve_frame_push(q, name, type);
@@ -194,6 +224,39 @@ static bool fetch(struct resolve_req *q, const uint8_t *name, uint16_t type,
 	c->vfetch = true;
 	q->val.state = then;
 	resolve_trace(q, "validation fetch");
+	return true;
+}
+
+/* Frame 0's answer came from the cache without the proof it needs: resolve it again from the
+ * servers (its own question not read from the cache), once. false when already done. */
+static bool restart(struct resolve_req *q)
+{
+	struct val *v = &q->val;
+	if (v->restarted)
+		return false;
+	struct frame *f = q->f[0];
+	for (size_t i = 0; i < f->n_answer; i++)
+		iter_rrset_free(&f->answer[i]);
+	f->n_answer = 0;
+	if (f->soa) {
+		iter_rrset_free(f->soa);
+		free(f->soa);
+		f->soa = NULL;
+	}
+	for (size_t i = 0; i < f->n_proof; i++)
+		iter_rrset_free(&f->proof[i]);
+	f->n_proof = 0;
+	memcpy(f->sname, f->qname, wire_name_len(f->qname));
+	f->links = f->referrals = f->qmin_labels = f->qmin_steps = 0;
+	f->qmin_off = false;
+	f->rcode = 0;
+	f->refresh = true;
+	f->state = FS_INIT;
+	/* The walk starts over; its budget and the keys found so far carry on. */
+	v->started = false;
+	v->restarted = true;
+	v->state = VAL_DONE;
+	resolve_trace(q, "validation: asking again for the proof the cache did not keep");
 	return true;
 }
 
@@ -218,7 +281,7 @@ static void anchor_keys_done(struct resolve_req *q, const struct frame *c)
 	uint8_t *trusted = malloc(keys->size ? keys->size : 1);
 	uint32_t tsize = 0;
 	if (!trusted) {
-		bogus(q, EDE_OTHER, "out of memory");
+		unverifiable(q, EDE_OTHER, "out of memory");
 		return;
 	}
 	for (uint32_t off = 0; off + 2 <= keys->size;) {
@@ -242,7 +305,7 @@ static void anchor_keys_done(struct resolve_req *q, const struct frame *c)
 		off += 2u + len;
 	}
 	uint16_t tag;
-	enum sig_verdict r = tsize ? verify_set(q, keys, a->owner, trusted, tsize, &tag) : SIG_NO_KEY;
+	enum sig_verdict r = tsize ? verify_set(q, keys, a->owner, trusted, tsize, &tag, NULL) : SIG_NO_KEY;
 	free(trusted);
 	if (tsize == 0) {
 		bogus(q, EDE_DNSKEY_MISSING, "no DNSKEY of %s matches its trust anchor", zone);
@@ -259,13 +322,14 @@ static void anchor_keys_done(struct resolve_req *q, const struct frame *c)
 	}
 	iter_rrset_free(&v->keys);
 	if (iter_rrset_copy(&v->keys, keys) < 0) {
-		bogus(q, EDE_OTHER, "out of memory");
+		unverifiable(q, EDE_OTHER, "out of memory");
 		return;
 	}
 	set_name(v->zone, a->owner);
 	set_name(v->cursor, a->owner);
 	v->have_keys = true;
-	rrcache_set_security(q->r->cache, keys->owner, DNS_TYPE_DNSKEY, CACHE_SEC_SECURE,
+	struct rrcache_judged d = judged_data(keys);
+	rrcache_set_security(q->r->cache, keys->owner, DNS_TYPE_DNSKEY, &d, CACHE_SEC_SECURE, 0,
 			     resolve_now_wall(q));
 	v->state = VAL_DESCEND;
 }
@@ -288,7 +352,7 @@ static void keys_done(struct resolve_req *q, const struct frame *c)
 	uint8_t *match = malloc(keys->size ? keys->size : 1);
 	uint32_t msize = 0;
 	if (!match) {
-		bogus(q, EDE_OTHER, "out of memory");
+		unverifiable(q, EDE_OTHER, "out of memory");
 		return;
 	}
 	for (uint32_t off = 0; off + 2 <= keys->size;) {
@@ -307,7 +371,7 @@ static void keys_done(struct resolve_req *q, const struct frame *c)
 		off += 2u + len;
 	}
 	uint16_t tag = 0;
-	enum sig_verdict r = msize ? verify_set(q, keys, v->next, match, msize, &tag) : SIG_NO_KEY;
+	enum sig_verdict r = msize ? verify_set(q, keys, v->next, match, msize, &tag, NULL) : SIG_NO_KEY;
 	free(match);
 	if (msize == 0) {
 		uint16_t dtag = v->ds.size >= 4 ? wire_read_u16(v->ds.rdata + 2) : 0;
@@ -326,12 +390,13 @@ static void keys_done(struct resolve_req *q, const struct frame *c)
 	}
 	iter_rrset_free(&v->keys);
 	if (iter_rrset_copy(&v->keys, keys) < 0) {
-		bogus(q, EDE_OTHER, "out of memory");
+		unverifiable(q, EDE_OTHER, "out of memory");
 		return;
 	}
 	set_name(v->zone, v->next);
 	set_name(v->cursor, v->next);
-	rrcache_set_security(q->r->cache, keys->owner, DNS_TYPE_DNSKEY, CACHE_SEC_SECURE,
+	struct rrcache_judged d = judged_data(keys);
+	rrcache_set_security(q->r->cache, keys->owner, DNS_TYPE_DNSKEY, &d, CACHE_SEC_SECURE, 0,
 			     resolve_now_wall(q));
 	v->state = VAL_DESCEND;
 }
@@ -340,11 +405,23 @@ static void keys_done(struct resolve_req *q, const struct frame *c)
 static bool proof_ok(struct resolve_req *q, const struct iter_rrset *p)
 {
 	uint16_t tag;
-	return verify_set(q, p, q->val.zone, q->val.keys.rdata, q->val.keys.size, &tag) ==
+	return verify_set(q, p, q->val.zone, q->val.keys.rdata, q->val.keys.size, &tag, NULL) ==
 	       SIG_VALID;
 }
 
-enum denial { DENIAL_NONE, DENIAL_NO_CUT, DENIAL_INSECURE_CUT, DENIAL_DS_EXISTS };
+enum denial { DENIAL_NONE, DENIAL_NO_CUT, DENIAL_INSECURE_CUT, DENIAL_DS_EXISTS,
+	      DENIAL_ITERATIONS };
+
+/* NSEC3 hashing is costly: each question may hash VAL_HASHES_MAX names at most. */
+static bool hash_budget(struct resolve_req *q)
+{
+	if (q->val.hashes >= VAL_HASHES_MAX) {
+		q->val.over_budget = true;
+		return false;
+	}
+	q->val.hashes++;
+	return true;
+}
 
 /* RFC 4035 §5.2 and RFC 5155 §8.5–8.6: what the signed denial says of a DS at name. */
 static enum denial ds_denial(struct resolve_req *q, const struct frame *c, const uint8_t *name)
@@ -364,7 +441,8 @@ static enum denial ds_denial(struct resolve_req *q, const struct frame *c, const
 				   !nsec_bitmap_has(bitmap, blen, DNS_TYPE_SOA);
 			return cut ? DENIAL_INSECURE_CUT : DENIAL_NO_CUT;
 		}
-		if (nsec_covers(p->owner, next, name))
+		if (nsec_covers(p->owner, next, name) &&
+		    nsec_may_deny_below(p->owner, bitmap, blen, name))
 			return DENIAL_NO_CUT; /* the name does not exist: no cut there either */
 	}
 	uint8_t h[NSEC3_HASH_MAX];
@@ -373,9 +451,12 @@ static enum denial ds_denial(struct resolve_req *q, const struct frame *c, const
 		struct nsec3_fields f;
 		uint8_t oh[NSEC3_HASH_MAX];
 		if (p->type != DNS_TYPE_NSEC3 || p->size < 2 ||
-		    !nsec3_parse(p->rdata + 2, wire_read_u16(p->rdata), &f) ||
-		    f.iterations > NSEC3_ITERATIONS_MAX || !proof_ok(q, p))
+		    !nsec3_parse(p->rdata + 2, wire_read_u16(p->rdata), &f) || !proof_ok(q, p))
 			continue;
+		if (f.iterations > NSEC3_ITERATIONS_MAX)
+			return DENIAL_ITERATIONS; /* RFC 9276 §3.2: not hashed, insecure */
+		if (!hash_budget(q))
+			return DENIAL_NONE;
 		size_t hl = nsec3_hash(name, f.alg, f.iterations, f.salt, f.salt_len, h);
 		if (hl != f.hash_len || nsec3_owner_hash(p->owner, oh) != hl)
 			continue;
@@ -386,11 +467,25 @@ static enum denial ds_denial(struct resolve_req *q, const struct frame *c, const
 				   !nsec_bitmap_has(f.bitmap, f.bitmap_len, DNS_TYPE_SOA);
 			return cut ? DENIAL_INSECURE_CUT : DENIAL_NO_CUT;
 		}
-		/* RFC 5155 §6: an opt-out span covering the name may hide unsigned cuts. */
-		if ((f.flags & NSEC3_FLAG_OPT_OUT) && nsec3_covers(oh, f.next_hash, h, hl))
-			return DENIAL_INSECURE_CUT;
+		/* RFC 5155 §6: an opt-out span covering the name may hide unsigned cuts; a span
+		 * without opt-out shows the name does not exist, so no cut is there. */
+		if (nsec3_covers(oh, f.next_hash, h, hl))
+			return (f.flags & NSEC3_FLAG_OPT_OUT) ? DENIAL_INSECURE_CUT : DENIAL_NO_CUT;
 	}
 	return DENIAL_NONE;
+}
+
+/* RFC 9276 §3.2: a denial by NSEC3 with more iterations than we hash is insecure; the
+ * client is told why (EDE 27). */
+static void too_many_iterations(struct resolve_req *q, const uint8_t *zone)
+{
+	char z[WIRE_NAME_TEXT_MAX];
+	text_of(zone, z);
+	q->result.ede = EDE_UNSUPPORTED_NSEC3_ITERATIONS;
+	snprintf(q->result.ede_text, sizeof(q->result.ede_text),
+		 "DNSSEC: %.120s uses more than %u NSEC3 iterations: answered as insecure", z,
+		 NSEC3_ITERATIONS_MAX);
+	insecure(q);
 }
 
 /* The DS of v->next came back. */
@@ -401,7 +496,7 @@ static void ds_done(struct resolve_req *q, const struct frame *c)
 	text_of(v->next, name);
 	text_of(v->zone, zone);
 	if (c->failed) {
-		bogus(q, EDE_DNSSEC_BOGUS, "could not get the DS of %s from %s", name, zone);
+		unverifiable(q, EDE_DNSSEC_BOGUS, "could not get the DS of %s from %s", name, zone);
 		return;
 	}
 	const struct iter_rrset *ds = NULL;
@@ -413,7 +508,7 @@ static void ds_done(struct resolve_req *q, const struct frame *c)
 		enum sig_verdict r = ds->security == CACHE_SEC_SECURE
 					     ? SIG_VALID
 					     : verify_set(q, ds, v->zone, v->keys.rdata, v->keys.size,
-							  &tag);
+							  &tag, NULL);
 		if (ds->sig_count == 0 && r != SIG_VALID) {
 			bogus(q, EDE_RRSIGS_MISSING, "the DS of %s is not signed by %s", name, zone);
 			return;
@@ -423,7 +518,8 @@ static void ds_done(struct resolve_req *q, const struct frame *c)
 			      sig_verdict_text(r), tag, zone);
 			return;
 		}
-		rrcache_set_security(q->r->cache, ds->owner, DNS_TYPE_DS, CACHE_SEC_SECURE,
+		struct rrcache_judged dd = judged_data(ds);
+		rrcache_set_security(q->r->cache, ds->owner, DNS_TYPE_DS, &dd, CACHE_SEC_SECURE, 0,
 				     resolve_now_wall(q));
 		/* RFC 4035 §5.2: DS records only of algorithms or digests unknown here make
 		 * the delegation insecure, not bogus. */
@@ -447,33 +543,52 @@ static void ds_done(struct resolve_req *q, const struct frame *c)
 		}
 		iter_rrset_free(&v->ds);
 		if (iter_rrset_copy(&v->ds, ds) < 0) {
-			bogus(q, EDE_OTHER, "out of memory");
+			unverifiable(q, EDE_OTHER, "out of memory");
 			return;
 		}
 		fetch(q, v->next, DNS_TYPE_DNSKEY, VAL_KEYS);
 		return;
 	}
-	/* No DS: a cached conclusion, or a signed denial in the response. */
+	/* No DS: a cached conclusion, or a signed denial in the response. Only a denial of
+	 * this very name counts: a DS question answered with a CNAME proves nothing. */
 	enum denial d = DENIAL_NONE;
-	uint8_t mark = c->soa ? c->soa->security : 0;
+	bool direct = c->n_answer == 0 && wire_name_equal(c->sname, v->next);
+	uint8_t mark = direct && c->soa ? c->soa->security : 0;
 	if (mark == CACHE_SEC_INSECURE)
 		d = DENIAL_INSECURE_CUT;
+	else if (mark == CACHE_SEC_INSECURE_ITERATIONS)
+		d = DENIAL_ITERATIONS;
 	else if (mark == CACHE_SEC_SECURE)
 		d = DENIAL_NO_CUT;
-	else
+	else if (direct)
 		d = ds_denial(q, c, v->next);
+	if (d == DENIAL_NONE && direct && c->n_proof == 0 && !v->ds_refetched) {
+		/* A denial from the cache, kept without its proof: ask the servers once. */
+		v->ds_refetched = true;
+		if (fetch(q, v->next, DNS_TYPE_DS, VAL_DS))
+			q->f[q->depth - 1]->refresh = true;
+		return;
+	}
 	uint32_t type = c->rcode == DNS_RCODE_NXDOMAIN ? CACHE_TYPE_NXDOMAIN : DNS_TYPE_DS;
+	struct rrcache_judged soa = c->soa ? judged_data(c->soa) : (struct rrcache_judged){ 0 };
+	const struct rrcache_judged *sd = c->soa ? &soa : NULL;
 	switch (d) {
 	case DENIAL_INSECURE_CUT:
-		rrcache_set_security(q->r->cache, v->next, type, CACHE_SEC_INSECURE,
+		rrcache_set_security(q->r->cache, v->next, type, sd, CACHE_SEC_INSECURE, 0,
 				     resolve_now_wall(q));
 		insecure(q);
 		return;
 	case DENIAL_NO_CUT:
-		rrcache_set_security(q->r->cache, v->next, type, CACHE_SEC_SECURE,
+		rrcache_set_security(q->r->cache, v->next, type, sd, CACHE_SEC_SECURE, 0,
 				     resolve_now_wall(q));
 		set_name(v->cursor, v->next);
+		v->ds_refetched = false;
 		v->state = VAL_DESCEND;
+		return;
+	case DENIAL_ITERATIONS:
+		rrcache_set_security(q->r->cache, v->next, type, sd, CACHE_SEC_INSECURE_ITERATIONS,
+				     0, resolve_now_wall(q));
+		too_many_iterations(q, v->zone);
 		return;
 	case DENIAL_DS_EXISTS:
 		bogus(q, EDE_NSEC_MISSING, "%s says a DS exists at %s, but none came", zone, name);
@@ -498,20 +613,22 @@ static bool wildcard_proven(struct resolve_req *q, const struct iter_rrset *s,
 			const uint8_t *next, *bitmap;
 			size_t blen;
 			if (nsec_parse(p->rdata + 2, wire_read_u16(p->rdata), &next, &bitmap, &blen) &&
-			    nsec_covers(p->owner, next, s->owner))
+			    nsec_covers(p->owner, next, s->owner) &&
+			    nsec_may_deny_below(p->owner, bitmap, blen, s->owner))
 				return true;
 		} else {
 			/* RFC 5155 §8.8: the next closer name (one label below the closest
 			 * encloser, which has the signature's label count) is covered. */
 			struct nsec3_fields nf;
 			uint8_t oh[NSEC3_HASH_MAX], h[NSEC3_HASH_MAX];
-			if (!nsec3_parse(p->rdata + 2, wire_read_u16(p->rdata), &nf))
+			if (!nsec3_parse(p->rdata + 2, wire_read_u16(p->rdata), &nf) ||
+			    nf.iterations > NSEC3_ITERATIONS_MAX || !hash_budget(q))
 				continue;
 			const uint8_t *nc = s->owner;
 			while (wire_name_labels(nc) > sig_labels + 1)
 				nc = wire_name_parent(nc);
 			size_t hl = nsec3_hash(nc, nf.alg, nf.iterations, nf.salt, nf.salt_len, h);
-			if (hl && nsec3_owner_hash(p->owner, oh) == hl &&
+			if (hl && hl == nf.hash_len && nsec3_owner_hash(p->owner, oh) == hl &&
 			    nsec3_covers(oh, nf.next_hash, h, hl))
 				return true;
 		}
@@ -577,6 +694,14 @@ static bool nsec_covered(struct resolve_req *q, const uint8_t *name,
 }
 
 /* Is there a verified NSEC at name whose bitmap has neither type nor CNAME? */
+/* RFC 4035 §5.4: the NSEC (or NSEC3) of a delegation point is the parent's; it says nothing
+ * of the child's types, only of DS. */
+static bool parent_side(const uint8_t *bitmap, size_t blen, uint16_t type)
+{
+	return type != DNS_TYPE_DS && nsec_bitmap_has(bitmap, blen, DNS_TYPE_NS) &&
+	       !nsec_bitmap_has(bitmap, blen, DNS_TYPE_SOA);
+}
+
 static bool nsec_nodata_at(struct resolve_req *q, const uint8_t *name, uint16_t type)
 {
 	size_t i = 0;
@@ -586,7 +711,8 @@ static bool nsec_nodata_at(struct resolve_req *q, const uint8_t *name, uint16_t 
 	while ((p = next_nsec(q, &i, &next, &bitmap, &blen)))
 		if (wire_name_equal(p->owner, name))
 			return !nsec_bitmap_has(bitmap, blen, type) &&
-			       !nsec_bitmap_has(bitmap, blen, DNS_TYPE_CNAME);
+			       !nsec_bitmap_has(bitmap, blen, DNS_TYPE_CNAME) &&
+			       !parent_side(bitmap, blen, type);
 	return false;
 }
 
@@ -628,17 +754,19 @@ static bool nsec3_find(struct resolve_req *q, const uint8_t *name, bool match,
 		const struct iter_rrset *p = &f->proof[i];
 		struct nsec3_fields nf;
 		if (p->type != DNS_TYPE_NSEC3 || p->size < 2 ||
-		    !nsec3_parse(p->rdata + 2, wire_read_u16(p->rdata), &nf))
+		    !nsec3_parse(p->rdata + 2, wire_read_u16(p->rdata), &nf) || !proof_ok(q, p))
 			continue;
 		if (nf.iterations > NSEC3_ITERATIONS_MAX) {
-			*too_many = true; /* RFC 9276 §3.2: not hashed at all */
+			*too_many = true; /* RFC 9276 §3.2: a signed record, but not hashed */
 			continue;
 		}
+		if (!hash_budget(q))
+			return false;
 		size_t hl = nsec3_hash(name, nf.alg, nf.iterations, nf.salt, nf.salt_len, h);
 		if (!hl || nsec3_owner_hash(p->owner, oh) != hl || hl != nf.hash_len)
 			continue;
 		bool hit = match ? memcmp(oh, h, hl) == 0 : nsec3_covers(oh, nf.next_hash, h, hl);
-		if (hit && proof_ok(q, p)) {
+		if (hit) {
 			*out = nf;
 			return true;
 		}
@@ -655,7 +783,8 @@ static enum proof prove_nsec3(struct resolve_req *q, const uint8_t *name, uint16
 	bool too_many = false;
 	if (!nxdomain && nsec3_find(q, name, true, &nf, &too_many))
 		return !nsec_bitmap_has(nf.bitmap, nf.bitmap_len, type) &&
-				       !nsec_bitmap_has(nf.bitmap, nf.bitmap_len, DNS_TYPE_CNAME)
+				       !nsec_bitmap_has(nf.bitmap, nf.bitmap_len, DNS_TYPE_CNAME) &&
+				       !parent_side(nf.bitmap, nf.bitmap_len, type)
 			       ? PROOF_SECURE
 			       : PROOF_NONE;
 	/* The closest encloser: the deepest ancestor with a matching NSEC3. */
@@ -671,6 +800,11 @@ static enum proof prove_nsec3(struct resolve_req *q, const uint8_t *name, uint16
 	}
 	if (!ce)
 		return too_many ? PROOF_ITERATIONS : PROOF_NONE;
+	/* RFC 5155 §8.3: a closest encloser at a delegation or a DNAME proves nothing below. */
+	if ((nsec_bitmap_has(nf.bitmap, nf.bitmap_len, DNS_TYPE_NS) &&
+	     !nsec_bitmap_has(nf.bitmap, nf.bitmap_len, DNS_TYPE_SOA)) ||
+	    nsec_bitmap_has(nf.bitmap, nf.bitmap_len, DNS_TYPE_DNAME))
+		return PROOF_NONE;
 	struct nsec3_fields cover;
 	if (!nsec3_find(q, nc, false, &cover, &too_many))
 		return too_many ? PROOF_ITERATIONS : PROOF_NONE;
@@ -689,19 +823,6 @@ static enum proof prove_nsec3(struct resolve_req *q, const uint8_t *name, uint16
 			return too_many ? PROOF_ITERATIONS : PROOF_NONE;
 	}
 	return opt_out ? PROOF_OPT_OUT : PROOF_SECURE;
-}
-
-/* RFC 9276 §3.2: a denial by NSEC3 with more iterations than we hash is insecure; the
- * client is told why (EDE 27). */
-static void too_many_iterations(struct resolve_req *q, const uint8_t *zone)
-{
-	char z[WIRE_NAME_TEXT_MAX];
-	text_of(zone, z);
-	q->result.ede = EDE_UNSUPPORTED_NSEC3_ITERATIONS;
-	snprintf(q->result.ede_text, sizeof(q->result.ede_text),
-		 "DNSSEC: %.120s uses more than %u NSEC3 iterations: answered as insecure", z,
-		 NSEC3_ITERATIONS_MAX);
-	insecure(q);
 }
 
 /* RFC 8198: the NSEC records of a proven denial (each verified with the zone's keys) are
@@ -737,21 +858,29 @@ static void verify_denial(struct resolve_req *q)
 	if (p == PROOF_NONE)
 		p = prove_nsec3(q, name, f->qtype, nxdomain, v->zone);
 	uint32_t key = nxdomain ? CACHE_TYPE_NXDOMAIN : f->qtype;
+	struct rrcache_judged soa = judged_data(f->soa);
+	/* A proven NODATA for DS says nothing of a cut by itself: the walk's DS lookups keep
+	 * their own marks, so this one is not written where they would read it. */
+	bool mark = f->qtype != DNS_TYPE_DS || nxdomain;
 	switch (p) {
 	case PROOF_SECURE:
 		remember_spans(q);
 		f->soa->security = CACHE_SEC_SECURE;
-		rrcache_set_security(q->r->cache, name, key, CACHE_SEC_SECURE, resolve_now_wall(q));
+		if (mark)
+			rrcache_set_security(q->r->cache, name, key, &soa, CACHE_SEC_SECURE, 0,
+					     resolve_now_wall(q));
 		judged(q);
 		return;
 	case PROOF_OPT_OUT:
-		rrcache_set_security(q->r->cache, name, key, CACHE_SEC_INSECURE,
-				     resolve_now_wall(q));
+		if (mark)
+			rrcache_set_security(q->r->cache, name, key, &soa, CACHE_SEC_INSECURE, 0,
+					     resolve_now_wall(q));
 		insecure(q);
 		return;
 	case PROOF_ITERATIONS:
-		rrcache_set_security(q->r->cache, name, key, CACHE_SEC_INSECURE_ITERATIONS,
-				     resolve_now_wall(q));
+		if (mark)
+			rrcache_set_security(q->r->cache, name, key, &soa,
+					     CACHE_SEC_INSECURE_ITERATIONS, 0, resolve_now_wall(q));
 		too_many_iterations(q, v->zone);
 		return;
 	default:
@@ -762,29 +891,72 @@ static void verify_denial(struct resolve_req *q)
 }
 
 /* Keys of the signer are trusted: judge the RRset itself. */
+/* RFC 4035 §5.3.3: a validated RRset lives no longer than its signature allows. */
+static uint32_t sig_ttl_cap(const struct resolve_req *q, const struct rrsig_fields *f,
+			    uint32_t ttl)
+{
+	if (f->orig_ttl < ttl)
+		ttl = f->orig_ttl;
+	int64_t left = (int32_t)(f->expiration - (uint32_t)resolve_now_wall(q));
+	if (left < 0)
+		left = 0;
+	return (int64_t)ttl > left ? (uint32_t)left : ttl;
+}
+
+/* Labels of a name as RRSIG counts them (RFC 4034 §3.1.3: not the root, not a leading "*"). */
+static unsigned sig_labels_of(const uint8_t *name)
+{
+	unsigned n = wire_name_labels(name);
+	return name[0] == 1 && name[1] == '*' ? n - 1 : n;
+}
+
+/* Keys of the zone are trusted: judge the RRset itself (a link of the answer, or the SOA of
+ * the denial). */
 static void verify_rrset(struct resolve_req *q)
 {
 	struct val *v = &q->val;
-	struct iter_rrset *s = current(q);
+	struct frame *f = q->f[0];
 	char owner[WIRE_NAME_TEXT_MAX], zone[WIRE_NAME_TEXT_MAX];
-	text_of(s->owner, owner);
 	text_of(v->zone, zone);
+	if (v->negative) {
+		/* The denial must come from the deepest secure zone above the name: its SOA,
+		 * signed by its keys (not the SOA of some other zone, nor none). */
+		text_of(f->sname, owner);
+		if (!f->soa) {
+			bogus(q, EDE_NSEC_MISSING, "%s is denied without an SOA, but %s is signed",
+			      owner, zone);
+			return;
+		}
+		if (!wire_name_equal(f->soa->owner, v->zone)) {
+			char soa[WIRE_NAME_TEXT_MAX];
+			text_of(f->soa->owner, soa);
+			bogus(q, EDE_DNSSEC_BOGUS, "%s is denied with the SOA of %s, but it is in %s",
+			      owner, soa, zone);
+			return;
+		}
+	}
+	struct iter_rrset *s = current(q);
+	text_of(s->owner, owner);
 	if (s->sig_count == 0) {
 		bogus(q, EDE_RRSIGS_MISSING, "%s type %u has no RRSIG, but %s is signed", owner,
 		      s->type, zone);
 		return;
 	}
 	uint16_t tag;
-	enum sig_verdict r = verify_set(q, s, v->zone, v->keys.rdata, v->keys.size, &tag);
+	struct rrsig_fields used;
+	enum sig_verdict r = verify_set(q, s, v->zone, v->keys.rdata, v->keys.size, &tag, &used);
 	if (r != SIG_VALID) {
 		bogus(q, verdict_ede(r), "%s type %u: %s (key tag %u of %s)", owner, s->type,
 		      sig_verdict_text(r), tag, zone);
 		return;
 	}
-	struct rrsig_fields f;
-	unsigned labels = wire_name_labels(s->owner);
-	if (rrsig_parse(s->sigs + 2, wire_read_u16(s->sigs), &f) && f.labels < labels &&
-	    !wildcard_proven(q, s, f.labels)) {
+	s->ttl = sig_ttl_cap(q, &used, s->ttl);
+	/* RFC 4035 §5.3.4: the signature that verified says whether this is a wildcard
+	 * expansion, which needs the proof that the name itself does not exist. */
+	if (!v->negative && used.labels < sig_labels_of(s->owner) &&
+	    !wildcard_proven(q, s, used.labels)) {
+		if (f->n_proof == 0 && restart(q))
+			return; /* from the cache, without its proof: ask again, once */
 		bogus(q, EDE_NSEC_MISSING, "%s type %u is a wildcard answer without the proof that "
 		      "%s does not exist", owner, s->type, owner);
 		return;
@@ -794,35 +966,89 @@ static void verify_rrset(struct resolve_req *q)
 		return;
 	}
 	s->security = CACHE_SEC_SECURE;
-	rrcache_set_security(q->r->cache, s->owner, s->type, CACHE_SEC_SECURE,
+	struct rrcache_judged d = judged_data(s);
+	rrcache_set_security(q->r->cache, s->owner, s->type, &d, CACHE_SEC_SECURE, s->ttl,
 			     resolve_now_wall(q));
 	judged(q);
 }
 
-/* Start judging answer[item], or finish. */
+/* Is the answer of frame 0 a denial at the end of its chain (NXDOMAIN, or no data)? */
+static bool has_denial(const struct frame *f)
+{
+	if (f->soa || f->rcode == DNS_RCODE_NXDOMAIN || f->n_answer == 0)
+		return true;
+	const struct iter_rrset *last = &f->answer[f->n_answer - 1];
+	return f->qtype != DNS_TYPE_ANY && last->type != f->qtype &&
+	       (last->type == DNS_TYPE_CNAME || last->type == DNS_TYPE_DNAME);
+}
+
+/* The denial is next: what its cached marks say, else the walk down to the name. */
+static void next_denial(struct resolve_req *q)
+{
+	struct val *v = &q->val;
+	struct frame *f = q->f[0];
+	struct iter_rrset *s = f->soa;
+	uint8_t mark = s ? s->security : CACHE_SEC_UNCHECKED;
+	const struct anchors *as = q->r->anchors;
+	v->anchor = as ? anchors_closest(as, f->sname) : NULL;
+	if (!v->anchor || anchors_nta_covers(as, f->sname)) {
+		insecure(q);
+		return;
+	}
+	switch (mark) {
+	case CACHE_SEC_SECURE:
+		judged(q); /* proven when it was cached */
+		return;
+	case CACHE_SEC_INSECURE:
+		insecure(q);
+		return;
+	case CACHE_SEC_INSECURE_ITERATIONS:
+		too_many_iterations(q, s->owner);
+		return;
+	case CACHE_SEC_BOGUS: {
+		char name[WIRE_NAME_TEXT_MAX];
+		text_of(f->sname, name);
+		bogus(q, s->ede ? s->ede : EDE_DNSSEC_BOGUS,
+		      "%s was found bogus (EDE %u) less than %u s ago (dnssec.bogus-ttl): not asked "
+		      "again yet", name, s->ede, q->opts.bogus_ttl);
+		return;
+	}
+	default:
+		break;
+	}
+	if (s && f->n_proof == 0 && restart(q))
+		return; /* a denial from the cache, never judged and kept without its proof */
+	/* Walk down to the name itself: every cut between the SOA's zone and the name counts. */
+	set_name(v->target, f->sname);
+	if (v->have_keys && wire_name_is_subdomain(f->sname, v->zone) &&
+	    wire_name_is_subdomain(v->zone, v->anchor->owner)) {
+		set_name(v->cursor, v->zone);
+		v->state = VAL_DESCEND;
+		return;
+	}
+	v->have_keys = false;
+	fetch(q, v->anchor->owner, DNS_TYPE_DNSKEY, VAL_ANCHOR_KEYS);
+}
+
+/* Start judging answer[item], or the denial, or finish. */
 static void next_rrset(struct resolve_req *q)
 {
 	struct val *v = &q->val;
 	struct frame *f = q->f[0];
-	if (v->item >= f->n_answer && (!f->soa || v->negative_done)) {
-		q->result.secure = v->all_secure && (f->n_answer > 0 || f->soa);
-		v->state = VAL_DONE;
-		return;
-	}
-	if (v->item >= f->n_answer)
+	if (v->item >= f->n_answer) {
+		if (!has_denial(f) || v->negative_done) {
+			q->result.secure = v->all_secure;
+			v->state = VAL_DONE;
+			return;
+		}
 		v->negative = true; /* the chain is judged: now the denial at its end */
+		next_denial(q);
+		return;
+	}
 	struct iter_rrset *s = current(q);
-	if (v->negative && s->security == CACHE_SEC_INSECURE) {
-		insecure(q);
-		return;
-	}
-	if (v->negative && s->security == CACHE_SEC_INSECURE_ITERATIONS) {
-		too_many_iterations(q, s->owner);
-		return;
-	}
 	if (s->security == CACHE_SEC_BOGUS) {
 		char owner[WIRE_NAME_TEXT_MAX];
-		text_of(v->negative ? f->sname : s->owner, owner);
+		text_of(s->owner, owner);
 		bogus(q, s->ede ? s->ede : EDE_DNSSEC_BOGUS,
 		      "%s was found bogus (EDE %u) less than %u s ago (dnssec.bogus-ttl): not asked "
 		      "again yet", owner, s->ede, q->opts.bogus_ttl);
@@ -830,7 +1056,7 @@ static void next_rrset(struct resolve_req *q)
 	}
 	/* RFC 6672 §5.3.1: a CNAME synthesised from a DNAME carries no RRSIG; the DNAME just
 	 * judged vouches for it. */
-	if (!v->negative && s->type == DNS_TYPE_CNAME && s->sig_count == 0 && v->item > 0 &&
+	if (s->type == DNS_TYPE_CNAME && s->sig_count == 0 && v->item > 0 &&
 	    f->answer[v->item - 1].type == DNS_TYPE_DNAME &&
 	    wire_name_is_subdomain(s->owner, f->answer[v->item - 1].owner)) {
 		judged(q);
@@ -838,12 +1064,6 @@ static void next_rrset(struct resolve_req *q)
 	}
 	if (s->security == CACHE_SEC_SECURE) {
 		judged(q); /* judged when it was cached */
-		return;
-	}
-	if (v->negative && f->n_proof == 0 && !s->sig_count) {
-		/* A negative answer from the cache that was never judged (cached by a lookup of
-		 * the validator itself): nothing to judge it with. */
-		insecure(q);
 		return;
 	}
 	const struct anchors *as = q->r->anchors;
@@ -874,11 +1094,12 @@ static void descend(struct resolve_req *q)
 {
 	struct val *v = &q->val;
 	if (wire_name_equal(v->cursor, v->target) ||
-	    (signer_of(current(q)) && wire_name_equal(v->zone, v->target))) {
+	    (!v->negative && signer_of(current(q)) && wire_name_equal(v->zone, v->target))) {
 		verify_rrset(q);
 		return;
 	}
 	next_below(v->cursor, v->target, v->next);
+	v->ds_refetched = false;
 	fetch(q, v->next, DNS_TYPE_DS, VAL_DS);
 }
 
@@ -894,6 +1115,8 @@ void resolve_st_validate(struct resolve_req *q)
 	if (!v->started) {
 		v->started = true;
 		v->all_secure = true;
+		v->item = 0;
+		v->negative = v->negative_done = false;
 		v->state = VAL_NEXT_RRSET;
 	}
 	switch (v->state) {

@@ -255,26 +255,41 @@ const struct cache_entry *rrcache_get(struct rrcache *c, const uint8_t *owner, u
 	return e; /* its shard stays locked until rrcache_release() */
 }
 
+/* Does the entry still hold the data that was judged? */
+static bool holds(const struct cache_entry *e, const struct rrcache_judged *d)
+{
+	if (!d)
+		return false;
+	if (e->kind == CACHE_POSITIVE)
+		return e->size == d->size && memcmp(e->rdata, d->rdata, d->size) == 0;
+	return d->size >= 2 && e->soa_rdlen == d->size - 2 &&
+	       memcmp(e->soa_rdata, d->rdata + 2, e->soa_rdlen) == 0;
+}
+
 void rrcache_set_security(struct rrcache *c, const uint8_t *owner, uint32_t type,
-			  enum cache_sec sec, int64_t now)
+			  const struct rrcache_judged *data, enum cache_sec sec, uint32_t ttl_cap,
+			  int64_t now)
 {
 	uint32_t h = key_hash(owner, type);
 	struct lruhash *t = shard_of(c, h);
 	lruhash_lock(t);
 	struct cache_entry *e = (struct cache_entry *)*find_slot(t, owner, type, h);
-	if (e && e->expires > now)
+	if (e && e->expires > now && holds(e, data)) {
 		e->security = (uint8_t)sec;
+		if (ttl_cap && e->expires > now + ttl_cap)
+			e->expires = now + ttl_cap;
+	}
 	lruhash_unlock(t);
 }
 
-void rrcache_mark_bogus(struct rrcache *c, const uint8_t *owner, uint32_t type, uint8_t ede,
-			uint32_t ttl, int64_t now)
+void rrcache_mark_bogus(struct rrcache *c, const uint8_t *owner, uint32_t type,
+			const struct rrcache_judged *data, uint8_t ede, uint32_t ttl, int64_t now)
 {
 	uint32_t h = key_hash(owner, type);
 	struct lruhash *t = shard_of(c, h);
 	lruhash_lock(t);
 	struct cache_entry *e = (struct cache_entry *)*find_slot(t, owner, type, h);
-	if (e && e->expires > now) {
+	if (e && e->expires > now && holds(e, data)) {
 		e->security = CACHE_SEC_BOGUS;
 		e->ede = ede;
 		if (e->expires > now + ttl)

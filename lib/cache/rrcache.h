@@ -118,14 +118,24 @@ int rrcache_put_negative(struct rrcache *c, const uint8_t *owner, uint32_t type,
 const struct cache_entry *rrcache_get(struct rrcache *c, const uint8_t *owner, uint32_t type,
 				      int64_t now);
 
-/* Record what validation found of the live entry (owner, type), if it is still there. */
+/* The data validation judged: an RRset's packed records, or a negative entry's SOA data
+ * (packed the same way). A mark goes only to an entry that still holds exactly that data:
+ * what another response put there meanwhile was not judged. */
+struct rrcache_judged {
+	const uint8_t *rdata;
+	uint32_t size;
+};
+
+/* Record what validation found of the live entry (owner, type) holding that data; ttl_cap
+ * (seconds, 0: none) shortens its life to what the signature allows (RFC 4035 §5.3.3). */
 void rrcache_set_security(struct rrcache *c, const uint8_t *owner, uint32_t type,
-			  enum cache_sec sec, int64_t now);
+			  const struct rrcache_judged *data, enum cache_sec sec, uint32_t ttl_cap,
+			  int64_t now);
 
 /* The live entry (owner, type) failed validation with this EDE: keep it at most ttl more
  * seconds, marked, so that the same question gets the same answer without new work. */
-void rrcache_mark_bogus(struct rrcache *c, const uint8_t *owner, uint32_t type, uint8_t ede,
-			uint32_t ttl, int64_t now);
+void rrcache_mark_bogus(struct rrcache *c, const uint8_t *owner, uint32_t type,
+			const struct rrcache_judged *data, uint8_t ede, uint32_t ttl, int64_t now);
 
 /* Let go of an entry rrcache_get() returned (NULL is a no-op). */
 void rrcache_release(struct rrcache *c, const struct cache_entry *e);
