@@ -450,7 +450,10 @@ enum resolve_step resolve_produce(struct resolve_req *q, struct resolve_query *o
 				return RESOLVE_DONE;
 			}
 			child_done(q);
-			break;
+			/* f is freed: a lookup that follows may be a new frame at the same depth */
+			if (q->r->trace)
+				resolve_trace(q, "nested lookup finished");
+			continue;
 		case FS_VALIDATE:
 			resolve_st_validate(q);
 			break;
