@@ -124,7 +124,7 @@ static bool aggressive_denial(struct resolve_req *q, struct frame *f)
 	if (!q->r->nsec || !q->opts.dnssec || !q->opts.aggressive_nsec || q->cd ||
 	    (as && anchors_nta_covers(as, f->sname)))
 		return false;
-	struct iter_rrset soa, proofs[2];
+	struct iter_rrset soa, proofs[NSECCACHE_PROOFS_MAX];
 	size_t n = 0;
 	enum nsec_aggressive v = nseccache_lookup(q->r->nsec, f->sname, f->qtype,
 						  resolve_now_wall(q), &soa, proofs, &n);

@@ -825,8 +825,9 @@ static enum proof prove_nsec3(struct resolve_req *q, const uint8_t *name, uint16
 	return opt_out ? PROOF_OPT_OUT : PROOF_SECURE;
 }
 
-/* RFC 8198: the NSEC records of a proven denial (each verified with the zone's keys) are
- * kept in order, so that later names in the same spans are answered without asking. */
+/* RFC 8198: the NSEC and NSEC3 records of a proven denial (each verified with the zone's
+ * keys) are kept in order, so that later names in the same spans are answered without
+ * asking. */
 static void remember_spans(struct resolve_req *q)
 {
 	struct frame *f = q->f[0];
@@ -835,7 +836,7 @@ static void remember_spans(struct resolve_req *q)
 	int64_t now = resolve_now_wall(q);
 	for (size_t i = 0; i < f->n_proof; i++) {
 		const struct iter_rrset *p = &f->proof[i];
-		if (p->type != DNS_TYPE_NSEC || !proof_ok(q, p))
+		if ((p->type != DNS_TYPE_NSEC && p->type != DNS_TYPE_NSEC3) || !proof_ok(q, p))
 			continue;
 		/* RFC 8198 §5.4: no longer than the negative TTL the SOA gives. */
 		uint32_t ttl = p->ttl < f->soa->ttl ? p->ttl : f->soa->ttl;

@@ -13,18 +13,22 @@
 #define ZONE_BUCKETS 1024
 
 struct nsec_rec {
-	struct iter_rrset rrset;        /* the NSEC (one record) and its RRSIGs, a deep copy */
-	const uint8_t *next;            /* inside rrset.rdata */
+	struct iter_rrset rrset;        /* the NSEC or NSEC3 (one record) and its RRSIGs */
+	const uint8_t *next;            /* NSEC: inside rrset.rdata */
 	const uint8_t *bitmap;
 	size_t blen;
+	struct nsec3_fields f3;         /* NSEC3: its fields (inside rrset.rdata) */
+	uint8_t hash[NSEC3_HASH_MAX];   /* NSEC3: the owner's hash */
 	int64_t expires;
 };
 
 struct nsec_zone {
 	struct nsec_zone *hnext;
 	uint8_t apex[WIRE_NAME_MAX];    /* canonical */
-	struct nsec_rec *recs;          /* in canonical order of owner */
+	struct nsec_rec *recs;          /* NSEC, in canonical order of owner */
 	size_t n, cap;
+	struct nsec_rec *recs3;         /* NSEC3, in order of owner hash; one parameter set */
+	size_t n3, cap3;
 	struct iter_rrset soa;
 	int64_t soa_expires;
 	uint64_t stamp;                 /* when it was last stored to */
@@ -59,14 +63,17 @@ static void zone_clear(struct nseccache *c, struct nsec_zone *z)
 {
 	for (size_t i = 0; i < z->n; i++)
 		iter_rrset_free(&z->recs[i].rrset);
-	c->records -= z->n;
-	z->n = 0;
+	for (size_t i = 0; i < z->n3; i++)
+		iter_rrset_free(&z->recs3[i].rrset);
+	c->records -= z->n + z->n3;
+	z->n = z->n3 = 0;
 }
 
 static void zone_free(struct nseccache *c, struct nsec_zone *z)
 {
 	zone_clear(c, z);
 	free(z->recs);
+	free(z->recs3);
 	iter_rrset_free(&z->soa);
 	free(z);
 }
@@ -110,7 +117,7 @@ static void evict(struct nseccache *c)
 		struct nsec_zone *oldest = NULL;
 		for (size_t b = 0; b < ZONE_BUCKETS; b++)
 			for (struct nsec_zone *z = c->buckets[b]; z; z = z->hnext)
-				if (z->n && (!oldest || z->stamp < oldest->stamp))
+				if ((z->n || z->n3) && (!oldest || z->stamp < oldest->stamp))
 					oldest = z;
 		if (!oldest)
 			return;
@@ -134,19 +141,72 @@ static long floor_index(const struct nsec_zone *z, const uint8_t *name)
 	return found;
 }
 
+/* The index of the last NSEC3 whose owner hash sorts at or before hash, or -1. */
+static long floor_index3(const struct nsec_zone *z, const uint8_t *hash, size_t len)
+{
+	long lo = 0, hi = (long)z->n3 - 1, found = -1;
+	while (lo <= hi) {
+		long mid = lo + (hi - lo) / 2;
+		if (memcmp(z->recs3[mid].hash, hash, len) <= 0) {
+			found = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	return found;
+}
+
+/* Put r in the sorted array at its place (replacing a record of the same owner). 1 when the
+ * zone is full, -1 when out of memory; r is the array's then, else the caller's to free. */
+static int insert_sorted(struct nseccache *c, struct nsec_rec **arr, size_t *n, size_t *cap,
+			 long i, bool same, struct nsec_rec *r)
+{
+	if (same) {
+		iter_rrset_free(&(*arr)[i].rrset); /* a newer copy of the same span */
+		(*arr)[i] = *r;
+		return 0;
+	}
+	if (*n >= NSECCACHE_ZONE_MAX)
+		return 1;
+	if (*n == *cap) {
+		size_t grown_cap = *cap ? *cap * 2 : 16;
+		struct nsec_rec *grown = realloc(*arr, grown_cap * sizeof(*grown));
+		if (!grown)
+			return -1;
+		*arr = grown;
+		*cap = grown_cap;
+	}
+	size_t at = (size_t)(i + 1);
+	memmove(&(*arr)[at + 1], &(*arr)[at], (*n - at) * sizeof((*arr)[0]));
+	(*arr)[at] = *r;
+	(*n)++;
+	c->records++;
+	return 0;
+}
+
 int nseccache_put(struct nseccache *c, const uint8_t *zone, const struct iter_rrset *nsec,
 		  int64_t expires, const struct iter_rrset *soa, int64_t soa_expires)
 {
-	if (nsec->type != DNS_TYPE_NSEC || nsec->count != 1 || nsec->size < 2 ||
+	bool is3 = nsec->type == DNS_TYPE_NSEC3;
+	if ((nsec->type != DNS_TYPE_NSEC && !is3) || nsec->count != 1 || nsec->size < 2 ||
 	    !wire_name_is_subdomain(nsec->owner, zone))
 		return 0;
 	struct nsec_rec r = { .expires = expires };
 	if (iter_rrset_copy(&r.rrset, nsec) < 0)
 		return -1;
-	if (!nsec_parse(r.rrset.rdata + 2, wire_read_u16(r.rrset.rdata), &r.next, &r.bitmap,
-			&r.blen)) {
+	const uint8_t *rd = r.rrset.rdata + 2;
+	uint16_t rdlen = wire_read_u16(r.rrset.rdata);
+	bool ok = is3 ? nsec3_parse(rd, rdlen, &r.f3) && r.f3.iterations <= NSEC3_ITERATIONS_MAX &&
+				nsec3_owner_hash(r.rrset.owner, r.hash) == r.f3.hash_len
+		      : nsec_parse(rd, rdlen, &r.next, &r.bitmap, &r.blen);
+	if (!ok) {
 		iter_rrset_free(&r.rrset);
 		return 0;
+	}
+	if (is3) {
+		r.bitmap = r.f3.bitmap;
+		r.blen = r.f3.bitmap_len;
 	}
 	pthread_mutex_lock(&c->lock);
 	struct nsec_zone *z = zone_find(c, zone);
@@ -168,34 +228,31 @@ int nseccache_put(struct nseccache *c, const uint8_t *zone, const struct iter_rr
 			z->soa_expires = soa_expires;
 		}
 	}
-	long i = floor_index(z, r.rrset.owner);
-	if (i >= 0 && wire_name_equal(z->recs[i].rrset.owner, r.rrset.owner)) {
-		iter_rrset_free(&z->recs[i].rrset); /* a newer copy of the same span */
-		z->recs[i] = r;
-		pthread_mutex_unlock(&c->lock);
-		return 0;
+	int rc;
+	if (is3) {
+		/* One parameter set per zone (RFC 5155 §7.1: a zone uses one): others are
+		 * not kept. */
+		const struct nsec3_fields *first = z->n3 ? &z->recs3[0].f3 : NULL;
+		if (first && (first->alg != r.f3.alg || first->iterations != r.f3.iterations ||
+			      first->salt_len != r.f3.salt_len || first->hash_len != r.f3.hash_len ||
+			      memcmp(first->salt, r.f3.salt, r.f3.salt_len) != 0)) {
+			rc = 1;
+		} else {
+			long i = floor_index3(z, r.hash, r.f3.hash_len);
+			bool same = i >= 0 && memcmp(z->recs3[i].hash, r.hash, r.f3.hash_len) == 0;
+			rc = insert_sorted(c, &z->recs3, &z->n3, &z->cap3, i, same, &r);
+		}
+	} else {
+		long i = floor_index(z, r.rrset.owner);
+		bool same = i >= 0 && wire_name_equal(z->recs[i].rrset.owner, r.rrset.owner);
+		rc = insert_sorted(c, &z->recs, &z->n, &z->cap, i, same, &r);
 	}
-	if (z->n >= NSECCACHE_ZONE_MAX) {
-		pthread_mutex_unlock(&c->lock);
-		iter_rrset_free(&r.rrset);
-		return 0;
-	}
-	if (z->n == z->cap) {
-		size_t cap = z->cap ? z->cap * 2 : 16;
-		struct nsec_rec *grown = realloc(z->recs, cap * sizeof(*grown));
-		if (!grown)
-			goto oom;
-		z->recs = grown;
-		z->cap = cap;
-	}
-	size_t at = (size_t)(i + 1);
-	memmove(&z->recs[at + 1], &z->recs[at], (z->n - at) * sizeof(z->recs[0]));
-	z->recs[at] = r;
-	z->n++;
-	c->records++;
-	evict(c);
+	if (rc == 0)
+		evict(c);
 	pthread_mutex_unlock(&c->lock);
-	return 0;
+	if (rc != 0)
+		iter_rrset_free(&r.rrset);
+	return rc < 0 ? -1 : 0;
 oom:
 	pthread_mutex_unlock(&c->lock);
 	iter_rrset_free(&r.rrset);
@@ -246,6 +303,97 @@ static int emit(const struct iter_rrset *s, int64_t expires, int64_t now, struct
 	return 0;
 }
 
+/* NSEC3 of the zone: the live one whose owner hash is h, or that covers h (strictly). */
+static const struct nsec_rec *match3(const struct nsec_zone *z, const uint8_t *h, size_t len,
+				     int64_t now)
+{
+	long i = floor_index3(z, h, len);
+	if (i < 0 || memcmp(z->recs3[i].hash, h, len) != 0 || z->recs3[i].expires <= now)
+		return NULL;
+	return &z->recs3[i];
+}
+
+static const struct nsec_rec *cover3(const struct nsec_zone *z, const uint8_t *h, size_t len,
+				     int64_t now)
+{
+	long i = floor_index3(z, h, len);
+	const struct nsec_rec *r = i >= 0 ? &z->recs3[i] : (z->n3 ? &z->recs3[z->n3 - 1] : NULL);
+	if (!r || r->expires <= now || !nsec3_covers(r->hash, r->f3.next_hash, h, len))
+		return NULL;
+	return r;
+}
+
+static bool is_cut_or_dname(const struct nsec_rec *r)
+{
+	return (nsec_bitmap_has(r->bitmap, r->blen, DNS_TYPE_NS) &&
+		!nsec_bitmap_has(r->bitmap, r->blen, DNS_TYPE_SOA)) ||
+	       nsec_bitmap_has(r->bitmap, r->blen, DNS_TYPE_DNAME);
+}
+
+/* RFC 5155 §8.4/8.5 from the cached chain: NODATA by the NSEC3 matching the name, NXDOMAIN by
+ * the closest encloser proof (an ancestor matched, the next closer name and the wildcard
+ * covered, no opt-out). At most NSECCACHE_HASHES_MAX hashes. */
+static enum nsec_aggressive lookup3(const struct nsec_zone *z, const uint8_t *name,
+				    uint16_t type, int64_t now, const struct nsec_rec **proof,
+				    size_t *n)
+{
+	const struct nsec3_fields *p = &z->recs3[0].f3;
+	uint8_t h[NSEC3_HASH_MAX];
+	size_t len = p->hash_len;
+	unsigned hashes = 0;
+#define HASH(x) (++hashes <= NSECCACHE_HASHES_MAX && \
+		 nsec3_hash((x), p->alg, p->iterations, p->salt, p->salt_len, h) == len)
+	if (!HASH(name))
+		return NSEC_AGGR_NONE;
+	const struct nsec_rec *m = match3(z, h, len, now);
+	if (m) {
+		bool parent_side = type != DNS_TYPE_DS &&
+				   nsec_bitmap_has(m->bitmap, m->blen, DNS_TYPE_NS) &&
+				   !nsec_bitmap_has(m->bitmap, m->blen, DNS_TYPE_SOA);
+		if (nsec_bitmap_has(m->bitmap, m->blen, type) ||
+		    nsec_bitmap_has(m->bitmap, m->blen, DNS_TYPE_CNAME) || parent_side)
+			return NSEC_AGGR_NONE;
+		proof[(*n)++] = m;
+		return NSEC_AGGR_NODATA;
+	}
+	const uint8_t *nc = name;
+	for (const uint8_t *a = wire_name_parent(name); wire_name_is_subdomain(a, z->apex);
+	     a = wire_name_parent(a)) {
+		if (!HASH(a))
+			return NSEC_AGGR_NONE;
+		const struct nsec_rec *ce = match3(z, h, len, now);
+		if (ce) {
+			if (is_cut_or_dname(ce) || !HASH(nc))
+				return NSEC_AGGR_NONE;
+			const struct nsec_rec *cov = cover3(z, h, len, now);
+			if (!cov || (cov->f3.flags & NSEC3_FLAG_OPT_OUT))
+				return NSEC_AGGR_NONE;
+			uint8_t wild[WIRE_NAME_MAX];
+			size_t al = wire_name_len(a);
+			if (al + 2 > WIRE_NAME_MAX)
+				return NSEC_AGGR_NONE;
+			wild[0] = 1;
+			wild[1] = '*';
+			memcpy(wild + 2, a, al);
+			if (!HASH(wild))
+				return NSEC_AGGR_NONE;
+			const struct nsec_rec *wc = cover3(z, h, len, now);
+			if (!wc)
+				return NSEC_AGGR_NONE;
+			proof[(*n)++] = ce;
+			proof[(*n)++] = cov;
+			if (wc != cov && wc != ce)
+				proof[(*n)++] = wc;
+			return NSEC_AGGR_NXDOMAIN;
+		}
+		nc = a;
+		if (a[0] == 0)
+			break;
+	}
+	return NSEC_AGGR_NONE;
+#undef HASH
+}
+
 enum nsec_aggressive nseccache_lookup(struct nseccache *c, const uint8_t *name, uint16_t type,
 				      int64_t now, struct iter_rrset *soa,
 				      struct iter_rrset *proofs, size_t *n)
@@ -253,7 +401,8 @@ enum nsec_aggressive nseccache_lookup(struct nseccache *c, const uint8_t *name, 
 	*n = 0;
 	memset(soa, 0, sizeof(*soa));
 	enum nsec_aggressive verdict = NSEC_AGGR_NONE;
-	const struct nsec_rec *p1 = NULL, *p2 = NULL;
+	const struct nsec_rec *use[NSECCACHE_PROOFS_MAX];
+	size_t n_use = 0;
 	pthread_mutex_lock(&c->lock);
 	struct nsec_zone *z = NULL;
 	for (const uint8_t *a = name;; a = wire_name_parent(a)) {
@@ -263,6 +412,11 @@ enum nsec_aggressive nseccache_lookup(struct nseccache *c, const uint8_t *name, 
 	}
 	if (!z || !z->soa.owner || z->soa_expires <= now)
 		goto done;
+	if (z->n == 0) {
+		if (z->n3)
+			verdict = lookup3(z, name, type, now, use, &n_use);
+		goto done;
+	}
 	const struct nsec_rec *m = matching(z, name, now);
 	if (m) {
 		/* The name exists: NODATA when its bitmap has neither the type nor a CNAME. */
@@ -270,7 +424,7 @@ enum nsec_aggressive nseccache_lookup(struct nseccache *c, const uint8_t *name, 
 		    !nsec_bitmap_has(m->bitmap, m->blen, DNS_TYPE_CNAME) &&
 		    !(nsec_bitmap_has(m->bitmap, m->blen, DNS_TYPE_NS) &&
 		      !nsec_bitmap_has(m->bitmap, m->blen, DNS_TYPE_SOA))) {
-			p1 = m;
+			use[n_use++] = m;
 			verdict = NSEC_AGGR_NODATA;
 		}
 		goto done;
@@ -290,25 +444,22 @@ enum nsec_aggressive nseccache_lookup(struct nseccache *c, const uint8_t *name, 
 	const struct nsec_rec *wcov = covering(z, wild, now);
 	if (!wcov)
 		goto done;
-	p1 = cov;
-	p2 = wcov == cov ? NULL : wcov;
+	use[n_use++] = cov;
+	if (wcov != cov)
+		use[n_use++] = wcov;
 	verdict = NSEC_AGGR_NXDOMAIN;
 done:
 	if (verdict != NSEC_AGGR_NONE) {
 		int64_t until = z->soa_expires;
-		if (p1->expires < until)
-			until = p1->expires;
-		if (p2 && p2->expires < until)
-			until = p2->expires;
+		for (size_t i = 0; i < n_use; i++)
+			if (use[i]->expires < until)
+				until = use[i]->expires;
 		bool ok = emit(&z->soa, until, now, soa) == 0;
-		if (ok && emit(&p1->rrset, p1->expires, now, &proofs[0]) == 0)
-			*n = 1;
-		else
-			ok = false;
-		if (ok && p2 && emit(&p2->rrset, p2->expires, now, &proofs[1]) == 0)
-			*n = 2;
-		else if (p2)
-			ok = false;
+		for (size_t i = 0; ok && i < n_use; i++) {
+			ok = emit(&use[i]->rrset, use[i]->expires, now, &proofs[i]) == 0;
+			if (ok)
+				*n = i + 1;
+		}
 		if (!ok) {
 			if (soa->owner)
 				iter_rrset_free(soa);

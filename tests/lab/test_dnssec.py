@@ -202,3 +202,16 @@ def test_a_parent_nsec_at_a_delegation_denies_nothing_below_it(lab, cairnd):
     assert ask(d, "nx.sec.").rcode() == dns.rcode.NXDOMAIN  # caches sec.'s spans
     r = ask(d, "www.nsec3.sec.")
     assert r.rcode() == dns.rcode.NOERROR and r.answer and r.flags & dns.flags.AD, r
+
+
+def test_nsec3_spans_deny_later_names_too(lab, cairnd):
+    """RFC 8198 with NSEC3: the closest encloser proofs of the first denials fill the cached
+    chain; later names whose hashes fall in known spans are denied without asking."""
+    from resolution_util import stop_and_stats
+    d = validating(cairnd, lab)
+    for i in range(8):
+        r = ask(d, "nx%d.nsec3.sec." % i)
+        assert r.rcode() == dns.rcode.NXDOMAIN and r.flags & dns.flags.AD, r
+    assert ask(d, "www.nsec3.sec.").rcode() == dns.rcode.NOERROR
+    stats = stop_and_stats(d)
+    assert stats["aggressive-nsec"] >= 1, stats
