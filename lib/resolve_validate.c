@@ -260,93 +260,45 @@ static bool restart(struct resolve_req *q)
 	return true;
 }
 
-/* Keys of the closest anchor: its DNSKEY set must hold a key the anchor names (a DS match
- * or the very DNSKEY) and be signed by such a key (RFC 4035 §5, RFC 7958). */
-static void anchor_keys_done(struct resolve_req *q, const struct frame *c)
+/* Is this DNSKEY (data) vouched for: matched by a DS of the set, or one of the known keys? */
+static bool vouched(const uint8_t *owner, const uint8_t *key, uint16_t len, const uint8_t *ds,
+		    uint32_t ds_size, const uint8_t *known, uint32_t known_size)
 {
-	struct val *v = &q->val;
-	const struct anchor *a = v->anchor;
-	char zone[WIRE_NAME_TEXT_MAX];
-	text_of(a->owner, zone);
-	const struct iter_rrset *keys = NULL;
-	for (size_t i = 0; !c->failed && i < c->n_answer; i++)
-		if (c->answer[i].type == DNS_TYPE_DNSKEY &&
-		    wire_name_equal(c->answer[i].owner, a->owner))
-			keys = &c->answer[i];
-	if (!keys) {
-		bogus(q, EDE_DNSKEY_MISSING, "no DNSKEY set for the trust anchor %s", zone);
-		return;
+	for (uint32_t d = 0; d + 2 <= ds_size;) {
+		uint16_t dl = wire_read_u16(ds + d);
+		if (ds_matches_dnskey(ds + d + 2, dl, owner, key, len))
+			return true;
+		d += 2u + dl;
 	}
-	/* The keys the anchor vouches for, packed. */
-	uint8_t *trusted = malloc(keys->size ? keys->size : 1);
-	uint32_t tsize = 0;
-	if (!trusted) {
-		unverifiable(q, EDE_OTHER, "out of memory");
-		return;
+	for (uint32_t d = 0; d + 2 <= known_size;) {
+		uint16_t dl = wire_read_u16(known + d);
+		if (dl == len && memcmp(known + d + 2, key, len) == 0)
+			return true;
+		d += 2u + dl;
 	}
-	for (uint32_t off = 0; off + 2 <= keys->size;) {
-		uint16_t len = wire_read_u16(keys->rdata + off);
-		const uint8_t *k = keys->rdata + off + 2;
-		bool ok = false;
-		for (uint32_t d = 0; !ok && d + 2 <= a->ds_size;) {
-			uint16_t dl = wire_read_u16(a->ds + d);
-			ok = ds_matches_dnskey(a->ds + d + 2, dl, a->owner, k, len);
-			d += 2u + dl;
-		}
-		for (uint32_t d = 0; !ok && d + 2 <= a->keys_size;) {
-			uint16_t dl = wire_read_u16(a->keys + d);
-			ok = dl == len && memcmp(a->keys + d + 2, k, len) == 0;
-			d += 2u + dl;
-		}
-		if (ok) {
-			memcpy(trusted + tsize, keys->rdata + off, 2u + len);
-			tsize += 2u + len;
-		}
-		off += 2u + len;
-	}
-	uint16_t tag;
-	enum sig_verdict r = tsize ? verify_set(q, keys, a->owner, trusted, tsize, &tag, NULL) : SIG_NO_KEY;
-	free(trusted);
-	if (tsize == 0) {
-		bogus(q, EDE_DNSKEY_MISSING, "no DNSKEY of %s matches its trust anchor", zone);
-		return;
-	}
-	if (keys->sig_count == 0) {
-		bogus(q, EDE_RRSIGS_MISSING, "the DNSKEY set of %s is not signed", zone);
-		return;
-	}
-	if (r != SIG_VALID) {
-		bogus(q, verdict_ede(r), "DNSKEY set of %s: %s (key tag %u)", zone,
-		      sig_verdict_text(r), tag);
-		return;
-	}
-	iter_rrset_free(&v->keys);
-	if (iter_rrset_copy(&v->keys, keys) < 0) {
-		unverifiable(q, EDE_OTHER, "out of memory");
-		return;
-	}
-	set_name(v->zone, a->owner);
-	set_name(v->cursor, a->owner);
-	v->have_keys = true;
-	struct rrcache_judged d = judged_data(keys);
-	rrcache_set_security(q->r->cache, keys->owner, DNS_TYPE_DNSKEY, &d, CACHE_SEC_SECURE, 0,
-			     resolve_now_wall(q));
-	v->state = VAL_DESCEND;
+	return false;
 }
 
-/* RFC 4035 §5.2: the DNSKEY set of a secure cut, checked against its validated DS set. */
-static void keys_done(struct resolve_req *q, const struct frame *c)
+/* RFC 4035 §5.2 (and §4.4 for an anchor): the DNSKEY set of zone that fetch c brought is
+ * trusted when it holds a key the DS set (or the anchor's keys) vouches for and is signed by
+ * such a key; it then becomes the walk's keys, and zone its deepest trusted zone. */
+static void adopt_keys(struct resolve_req *q, const struct frame *c, const uint8_t *zone,
+		       const uint8_t *ds, uint32_t ds_size, const uint8_t *known,
+		       uint32_t known_size, bool anchor)
 {
 	struct val *v = &q->val;
-	char zone[WIRE_NAME_TEXT_MAX];
-	text_of(v->next, zone);
+	char name[WIRE_NAME_TEXT_MAX];
+	text_of(zone, name);
 	const struct iter_rrset *keys = NULL;
 	for (size_t i = 0; !c->failed && i < c->n_answer; i++)
-		if (c->answer[i].type == DNS_TYPE_DNSKEY && wire_name_equal(c->answer[i].owner, v->next))
+		if (c->answer[i].type == DNS_TYPE_DNSKEY && wire_name_equal(c->answer[i].owner, zone))
 			keys = &c->answer[i];
 	if (!keys) {
-		bogus(q, EDE_DNSKEY_MISSING, "%s has a DS in its parent but no DNSKEY set (signed, "
-		      "then signing turned off?)", zone);
+		if (anchor)
+			bogus(q, EDE_DNSKEY_MISSING, "no DNSKEY set for the trust anchor %s", name);
+		else
+			bogus(q, EDE_DNSKEY_MISSING, "%s has a DS in its parent but no DNSKEY set "
+			      "(signed, then signing turned off?)", name);
 		return;
 	}
 	uint8_t *match = malloc(keys->size ? keys->size : 1);
@@ -357,34 +309,32 @@ static void keys_done(struct resolve_req *q, const struct frame *c)
 	}
 	for (uint32_t off = 0; off + 2 <= keys->size;) {
 		uint16_t len = wire_read_u16(keys->rdata + off);
-		bool ok = false;
-		for (uint32_t d = 0; !ok && d + 2 <= v->ds.size;) {
-			uint16_t dl = wire_read_u16(v->ds.rdata + d);
-			ok = ds_matches_dnskey(v->ds.rdata + d + 2, dl, v->next, keys->rdata + off + 2,
-					       len);
-			d += 2u + dl;
-		}
-		if (ok) {
+		if (vouched(zone, keys->rdata + off + 2, len, ds, ds_size, known, known_size)) {
 			memcpy(match + msize, keys->rdata + off, 2u + len);
 			msize += 2u + len;
 		}
 		off += 2u + len;
 	}
 	uint16_t tag = 0;
-	enum sig_verdict r = msize ? verify_set(q, keys, v->next, match, msize, &tag, NULL) : SIG_NO_KEY;
+	enum sig_verdict r = msize ? verify_set(q, keys, zone, match, msize, &tag, NULL)
+				   : SIG_NO_KEY;
 	free(match);
 	if (msize == 0) {
-		uint16_t dtag = v->ds.size >= 4 ? wire_read_u16(v->ds.rdata + 2) : 0;
-		bogus(q, EDE_DNSKEY_MISSING, "no DNSKEY of %s matches its DS (key tag %u): the KSK "
-		      "was rolled without updating the DS?", zone, dtag);
+		if (anchor) {
+			bogus(q, EDE_DNSKEY_MISSING, "no DNSKEY of %s matches its trust anchor", name);
+		} else {
+			uint16_t dtag = ds_size >= 4 ? wire_read_u16(ds + 2) : 0;
+			bogus(q, EDE_DNSKEY_MISSING, "no DNSKEY of %s matches its DS (key tag %u): "
+			      "the KSK was rolled without updating the DS?", name, dtag);
+		}
 		return;
 	}
 	if (keys->sig_count == 0) {
-		bogus(q, EDE_RRSIGS_MISSING, "the DNSKEY set of %s is not signed", zone);
+		bogus(q, EDE_RRSIGS_MISSING, "the DNSKEY set of %s is not signed", name);
 		return;
 	}
 	if (r != SIG_VALID) {
-		bogus(q, verdict_ede(r), "DNSKEY set of %s: %s (key tag %u)", zone,
+		bogus(q, verdict_ede(r), "DNSKEY set of %s: %s (key tag %u)", name,
 		      sig_verdict_text(r), tag);
 		return;
 	}
@@ -393,12 +343,27 @@ static void keys_done(struct resolve_req *q, const struct frame *c)
 		unverifiable(q, EDE_OTHER, "out of memory");
 		return;
 	}
-	set_name(v->zone, v->next);
-	set_name(v->cursor, v->next);
+	set_name(v->zone, zone);
+	set_name(v->cursor, zone);
+	v->have_keys = true;
 	struct rrcache_judged d = judged_data(keys);
 	rrcache_set_security(q->r->cache, keys->owner, DNS_TYPE_DNSKEY, &d, CACHE_SEC_SECURE, 0,
 			     resolve_now_wall(q));
 	v->state = VAL_DESCEND;
+}
+
+/* Keys of the closest anchor (RFC 4035 §4.4, RFC 7958): DS or DNSKEY anchors vouch. */
+static void anchor_keys_done(struct resolve_req *q, const struct frame *c)
+{
+	const struct anchor *a = q->val.anchor;
+	adopt_keys(q, c, a->owner, a->ds, a->ds_size, a->keys, a->keys_size, true);
+}
+
+/* The DNSKEY set of a secure cut, against its validated DS set. */
+static void keys_done(struct resolve_req *q, const struct frame *c)
+{
+	struct val *v = &q->val;
+	adopt_keys(q, c, v->next, v->ds.rdata, v->ds.size, NULL, 0, false);
 }
 
 /* A proof record of the DS fetch, verified with the trusted keys. */

@@ -121,6 +121,26 @@ def nsd_lab(tmp_path_factory):
         pytest.fail("\n".join(problems), pytrace=False)
 
 
+@pytest.fixture(scope="module")
+def dnssec_lab(tmp_path_factory):
+    """The signed lab (:class:`dnssec_lab.DnssecLab`: its own root, keys made and zones
+    signed at start, ~1 s), shared by a test module like the NSD lab."""
+    import dnssec_lab as signed
+
+    _skip_unless_lab_possible()
+    if not signed.tools_available():
+        pytest.skip("the DNSSEC lab needs ldnsutils (make deps)")
+    lab = signed.DnssecLab()
+    try:
+        lab.start(tmp_path_factory.mktemp("dnsseclab"))
+    except nsdlab.LabError as e:
+        pytest.fail(str(e), pytrace=False)
+    yield lab
+    problems = lab.stop()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
 @pytest.fixture
 def fake_auth():
     """Factory: ``fake_auth(name_or_address, handler, tcp=True)`` -> started FakeAuth.

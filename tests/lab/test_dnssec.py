@@ -4,7 +4,6 @@ SERVFAIL with the EDE that names the broken link, insecure ones resolve without 
 with too many iterations says so with EDE 27); CNAME chains are judged link by link;
 negative trust anchors and validation: false switch it off. Every question of the lab's
 EXPECTATIONS is asked twice: the second answer comes from the caches and must agree."""
-import os
 
 import dns.flags
 import dns.message
@@ -14,24 +13,12 @@ import dns.rdatatype
 import pytest
 
 import dnssec_lab
-import nsdlab
 from resolution_util import ede_codes, ede_text
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    if os.geteuid() != 0:
-        pytest.skip("the DNSSEC lab needs root (port 53 on 127.53.x.y)")
-    if not dnssec_lab.tools_available():
-        pytest.skip("the DNSSEC lab needs nsd and ldnsutils (make deps)")
-    lab = dnssec_lab.DnssecLab(capture=False)
-    try:
-        lab.start(tmp_path_factory.mktemp("dnsseclab"))
-    except nsdlab.LabError as e:
-        pytest.fail(str(e), pytrace=False)
-    yield lab
-    problems = lab.stop()
-    if problems:
-        pytest.fail("\n".join(problems), pytrace=False)
+def lab(dnssec_lab):
+    """The signed lab (conftest.dnssec_lab), once for this module."""
+    return dnssec_lab
 
 
 def validating(cairnd, lab, dnssec="", **recursion):

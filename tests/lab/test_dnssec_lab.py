@@ -7,7 +7,6 @@ test that fails can be trusted to be about the validator: the secure zones
 really validate, and each broken zone is broken in exactly one documented way.
 """
 
-import os
 import time
 
 import dns.dnssec
@@ -29,21 +28,9 @@ SIGNED_CHAIN_ZONES = [z.name for z in dnssec_lab.ZONES if z.signed and z.ds != "
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """The DNSSEC lab, started once for this module (keys and signing: ~1 s)."""
-    if os.geteuid() != 0:
-        pytest.skip("the DNSSEC lab needs root (port 53 on 127.53.x.y, raw socket on lo)")
-    if not dnssec_lab.tools_available():
-        pytest.skip("the DNSSEC lab needs nsd and ldnsutils (apt-get install nsd ldnsutils)")
-    lab = dnssec_lab.DnssecLab()
-    try:
-        lab.start(tmp_path_factory.mktemp("dnsseclab"))
-    except nsdlab.LabError as e:
-        pytest.fail(str(e), pytrace=False)
-    yield lab
-    problems = lab.stop()
-    if problems:
-        pytest.fail("\n".join(problems), pytrace=False)
+def lab(dnssec_lab):
+    """The signed lab (conftest.dnssec_lab), once for this module."""
+    return dnssec_lab
 
 
 # -- reading responses ---------------------------------------------------------------
