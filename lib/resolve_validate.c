@@ -948,6 +948,34 @@ static bool has_denial(const struct frame *f)
 	       (last->type == DNS_TYPE_CNAME || last->type == DNS_TYPE_DNAME);
 }
 
+/* A denial proven when it was cached comes back without its NSEC/NSEC3 records (the RRset
+ * cache keeps the SOA only): the span cache of RFC 8198 usually still has them, for the
+ * clients that ask for the proof (DO). */
+static void attach_cached_proof(struct resolve_req *q)
+{
+	struct frame *f = q->f[0];
+	if (f->n_proof || !q->r->nsec)
+		return;
+	struct iter_rrset soa, proofs[NSECCACHE_PROOFS_MAX];
+	size_t n = 0;
+	enum nsec_aggressive v = nseccache_lookup(q->r->nsec, f->sname, f->qtype,
+						  resolve_now_wall(q), &soa, proofs, &n);
+	if (v == NSEC_AGGR_NONE)
+		return;
+	iter_rrset_free(&soa);
+	bool fits = v == (f->rcode == DNS_RCODE_NXDOMAIN ? NSEC_AGGR_NXDOMAIN : NSEC_AGGR_NODATA);
+	struct iter_rrset *kept = fits ? malloc(n * sizeof(*kept)) : NULL;
+	if (!kept) {
+		for (size_t i = 0; i < n; i++)
+			iter_rrset_free(&proofs[i]);
+		return;
+	}
+	memcpy(kept, proofs, n * sizeof(*kept));
+	free(f->proof);
+	f->proof = kept;
+	f->n_proof = n;
+}
+
 /* The denial is next: what its cached marks say, else the walk down to the name. */
 static void next_denial(struct resolve_req *q)
 {
@@ -963,6 +991,7 @@ static void next_denial(struct resolve_req *q)
 	}
 	switch (mark) {
 	case CACHE_SEC_SECURE:
+		attach_cached_proof(q); /* for DO clients */
 		judged(q); /* proven when it was cached */
 		return;
 	case CACHE_SEC_INSECURE:

@@ -86,6 +86,17 @@ def test_secure_nxdomain_carries_its_proof_to_do_clients(resolver):
     assert dns.rdatatype.NSEC3 in {rs.rdtype for rs in r.authority}, r
 
 
+def test_cached_denial_still_carries_its_proof_to_do_clients(lab, cairnd):
+    """A DO=0 client's NXDOMAIN fills the caches; a DO=1 client asking next is answered from
+    the RRset cache (another message cache key) and still gets the NSEC records."""
+    d = validating(cairnd, lab)
+    r = ask(d, "nx5.secure.sec.", do=False)
+    assert r.rcode() == dns.rcode.NXDOMAIN and not r.authority[1:], r
+    r = ask(d, "nx5.secure.sec.", do=True)
+    assert r.rcode() == dns.rcode.NXDOMAIN and r.flags & dns.flags.AD
+    assert dns.rdatatype.NSEC in {rs.rdtype for rs in r.authority}, r
+
+
 def test_bogus_text_names_the_zone_and_key(lab, cairnd):
     r = ask(validating(cairnd, lab), "www.stale-ds.sec.")
     assert r.rcode() == dns.rcode.SERVFAIL

@@ -163,6 +163,19 @@ static void signature_checks(const char *file)
 	assert_int_equal(check(&v, &v.rrset, &v.keys, T_INCEPTION - SKEW + 1, DNS_TYPE_A),
 			 SIG_VALID);
 
+	/* RFC 4034 §6.3: the signature is over the canonical order; the records may come in
+	 * any order */
+	struct packed reversed = v.rrset;
+	uint16_t l1 = wire_read_u16(v.rrset.b);
+	uint32_t first_size = 2u + l1;
+	memcpy(reversed.b, v.rrset.b + first_size, v.rrset.size - first_size);
+	memcpy(reversed.b + (v.rrset.size - first_size), v.rrset.b, first_size);
+	assert_int_equal(check(&v, &reversed, &v.keys, T_2027, DNS_TYPE_A), SIG_VALID);
+	/* the owner in another letter case is the same name */
+	struct packed upper = v.rrset;
+	upper.owner[1] = 'W';
+	assert_int_equal(check(&v, &upper, &v.keys, T_2027, DNS_TYPE_A), SIG_VALID);
+
 	/* a forged address: the maths fails */
 	struct packed forged = v.rrset;
 	forged.b[forged.size - 1] ^= 0x01;
