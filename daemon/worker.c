@@ -123,6 +123,14 @@ void worker_shared_apply_config(struct worker_shared *sh, const struct cairn_con
 	    old->cache_min_ttl_ms != cfg->cache_min_ttl_ms ||
 	    old->cache_neg_max_ttl_ms != cfg->cache_neg_max_ttl_ms)
 		msgcache_flush(sh->msgs);
+	/* What validation found was found under the old trust anchors, negative anchors and
+	 * switch: with others, none of it may stand (an AD, a bogus mark, a proven span). */
+	if (old->dnssec_validation != cfg->dnssec_validation ||
+	    !anchors_equal(&old->anchors, &cfg->anchors)) {
+		rrcache_flush(sh->cache, RRCACHE_FLUSH_ALL, NULL);
+		msgcache_flush(sh->msgs);
+		nseccache_flush(sh->nsec);
+	}
 }
 
 void worker_apply_config(struct worker *w, const struct cairn_config *cfg)

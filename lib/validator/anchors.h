@@ -48,6 +48,9 @@ const struct anchor *anchors_closest(const struct anchors *as, const uint8_t *na
 /* Is name at or below a negative trust anchor? */
 bool anchors_nta_covers(const struct anchors *as, const uint8_t *name);
 
+/* Do a and b hold the same anchors and negative anchors (in the same order)? */
+bool anchors_equal(const struct anchors *a, const struct anchors *b);
+
 void anchors_free(struct anchors *as);
 
 #endif

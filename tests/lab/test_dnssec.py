@@ -213,3 +213,20 @@ def test_nsec3_spans_deny_later_names_too(lab, cairnd):
     assert ask(d, "www.nsec3.sec.").rcode() == dns.rcode.NOERROR
     stats = stop_and_stats(d)
     assert stats["aggressive-nsec"] >= 1, stats
+
+
+def test_reload_with_other_anchors_forgets_what_was_validated(lab, cairnd):
+    """Cached verdicts were reached under the old anchors: a reload that adds a negative
+    trust anchor (or changes the anchors) must not keep handing out their AD."""
+    import signal
+
+    from labutil import wait_until
+    d = validating(cairnd, lab)
+    assert ask(d, "www.secure.sec.").flags & dns.flags.AD
+    block = "dnssec:\n  trust-anchors: [\"%s\"]\n  negative-trust-anchors: [secure.sec]\n" \
+        % lab.trust_anchor_path
+    d.write_config(rest=block + lab.recursion_yaml())
+    d.signal(signal.SIGHUP)
+    assert wait_until(lambda: "reloaded" in d.log(), timeout=3.0)
+    r = ask(d, "www.secure.sec.")
+    assert r.rcode() == dns.rcode.NOERROR and not r.flags & dns.flags.AD, r
