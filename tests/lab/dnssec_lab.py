@@ -136,6 +136,7 @@ WINDOWS = {"valid": VALID_WINDOW, "expired": EXPIRED_WINDOW, "not-yet-valid": NO
 EDE_DNSSEC_BOGUS = 6
 EDE_SIGNATURE_EXPIRED = 7
 EDE_SIGNATURE_NOT_YET_VALID = 8
+EDE_UNSUPPORTED_DS_DIGEST = 2
 EDE_DNSKEY_MISSING = 9
 EDE_RRSIGS_MISSING = 10
 EDE_NSEC_MISSING = 12
@@ -272,6 +273,9 @@ ZONES = [
          ds="ksk", window="not-yet-valid", expect="bogus",
          ede=EDE_SIGNATURE_NOT_YET_VALID,
          summary="every RRSIG's inception is in the future"),
+    Zone("unknown-digest.sec.", "sec.", "ns.unknown-digest.sec", "127.53.104.8", 13, "nsec",
+         ds="unknown-digest", expect="insecure", ede=EDE_UNSUPPORTED_DS_DIGEST,
+         summary="signed, but its only DS in sec. uses a digest type nobody implements"),
 ]
 
 # (name, address, zones it serves, other names) as in nsdlab.SERVERS
@@ -349,6 +353,8 @@ EXPECTATIONS = [
            why="wildcard expansion, no NSEC covers foo.wild"),
     _secure("www.no-wildcard-proof.sec.", why="exact answers need no NSEC"),
     _bogus("www.not-yet-valid.sec.", EDE_SIGNATURE_NOT_YET_VALID),
+    _insecure("www.unknown-digest.sec.", ede=EDE_UNSUPPORTED_DS_DIGEST,
+              why="the only DS uses digest type 250: insecure (RFC 4035 §5.2), never bogus"),
 ]
 
 
@@ -644,10 +650,22 @@ class DnssecLab(nsdlab.NsdLab):
         # what the parent will hold
         if zone.ds == "ksk" or zone.ds == "orphan":
             zone.ds_records = self._ds_lines(zone.ksk)
+        elif zone.ds == "unknown-digest":
+            # RFC 4035 §5.2: a DS no validator can use makes the delegation insecure.
+            zone.ds_records = [self._with_digest_type(line, 250)
+                               for line in self._ds_lines(zone.ksk)]
         elif zone.ds == "stale":
             zone.ds_records = self._ds_lines(zone.old_ksk)
         else:
             zone.ds_records = []
+
+    @staticmethod
+    def _with_digest_type(line, digest_type):
+        """A DS line (owner TTL IN DS tag alg type digest) with another digest type."""
+        fields = line.split()
+        i = fields.index("DS")
+        fields[i + 3] = str(digest_type)
+        return "\t".join(fields)
 
     @staticmethod
     def _ds_lines(key_base):
