@@ -105,13 +105,16 @@ bool anchors_nta_covers(const struct anchors *as, const uint8_t *name)
 
 bool anchors_equal(const struct anchors *a, const struct anchors *b)
 {
+	/* An anchor holds DS records or keys, not always both: an empty one is NULL, which
+	 * memcmp must not see even for 0 bytes. */
 	if (a->count != b->count || a->n_nta != b->n_nta)
 		return false;
 	for (size_t i = 0; i < a->count; i++) {
 		const struct anchor *x = &a->a[i], *y = &b->a[i];
 		if (!wire_name_equal(x->owner, y->owner) || x->ds_size != y->ds_size ||
-		    x->keys_size != y->keys_size || memcmp(x->ds, y->ds, x->ds_size) != 0 ||
-		    memcmp(x->keys, y->keys, x->keys_size) != 0)
+		    x->keys_size != y->keys_size ||
+		    (x->ds_size && memcmp(x->ds, y->ds, x->ds_size) != 0) ||
+		    (x->keys_size && memcmp(x->keys, y->keys, x->keys_size) != 0))
 			return false;
 	}
 	for (size_t i = 0; i < a->n_nta; i++)
