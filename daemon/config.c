@@ -40,9 +40,7 @@ void conf_error(struct conf_parser *p, const yaml_node_t *node, const char *fmt,
 	va_end(ap);
 }
 
-/* An error at a 1-based position that no node carries (libyaml's own findings). */
-__attribute__((format(printf, 4, 5))) static void error_at(struct conf_parser *p, size_t line,
-							   size_t col, const char *fmt, ...)
+void conf_error_at(struct conf_parser *p, size_t line, size_t col, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -340,7 +338,7 @@ static void report_parser_error(struct conf_parser *p, yaml_parser_t *parser, co
 		line = parser->problem_mark.line + 1;
 		col = parser->problem_mark.column + 1;
 	}
-	error_at(p, line, col, "YAML syntax error: %s%s%s", parser->problem ? parser->problem : "?",
+	conf_error_at(p, line, col, "YAML syntax error: %s%s%s", parser->problem ? parser->problem : "?",
 		 parser->context ? " " : "", parser->context ? parser->context : "");
 }
 
@@ -366,12 +364,12 @@ static bool check_stream(struct conf_parser *p, const char *text, size_t len)
 			break;
 		}
 		if (ev.type == YAML_ALIAS_EVENT) {
-			error_at(p, ev.start_mark.line + 1, ev.start_mark.column + 1,
+			conf_error_at(p, ev.start_mark.line + 1, ev.start_mark.column + 1,
 				 "YAML aliases are not supported: %s (write the value out)",
 				 (const char *)ev.data.alias.anchor);
 			ok = false;
 		} else if (ev.type == YAML_DOCUMENT_START_EVENT && ++documents == 2) {
-			error_at(p, ev.start_mark.line + 1, ev.start_mark.column + 1,
+			conf_error_at(p, ev.start_mark.line + 1, ev.start_mark.column + 1,
 				 "more than one YAML document: a config file holds exactly one");
 			ok = false;
 		}
@@ -451,8 +449,8 @@ struct cairn_config *config_load_text(const char *text, size_t len, const char *
 	apply_defaults(conf_top, NULL, cfg, errs);
 	struct conf_parser p = { .name = name, .base_dir = base_dir, .errs = errs };
 	apply_text(&p, text, len, cfg);
-	if (errs->count == 0 && errs->dropped == 0)
-		conf_build_zoneset(&p, cfg);
+	if (errs->count == 0 && errs->dropped == 0 && conf_build_builtins(&p, cfg) == 0)
+		conf_build_policy(&p, cfg);
 	if (errs->count || errs->dropped) {
 		config_free(cfg);
 		return NULL;
@@ -549,6 +547,7 @@ void config_free(struct cairn_config *cfg)
 	free(cfg->listen);
 	free(cfg->access.rules);
 	free(cfg->builtin_exclude);
+	conf_free_policy(cfg); /* views point into the zones: first */
 	conf_free_zones(cfg);
 	conf_free_recursion(cfg);
 	anchors_free(&cfg->anchors);

@@ -17,12 +17,29 @@
 
 #include "lib/iterator/hints.h"
 #include "lib/policy/access.h"
+#include "lib/policy/policy.h"
 #include "lib/util/netaddr.h"
 #include "lib/validator/anchors.h"
 #include "lib/zone/zone.h"
 #include "lib/zone/zoneset.h"
 
 #define CONFIG_MAX_ERRORS 100
+
+/* A VPC name written in a `vpcs:` list, kept with its place until every VPC is known. */
+struct conf_vpc_ref {
+	char *name;
+	int line, col;
+};
+
+/* The `vpcs:` of a rule or private zone: as written, then resolved to VPC indices. */
+struct conf_assoc {
+	bool every;                    /* no `vpcs:` key: every client */
+	struct conf_vpc_ref *refs;
+	size_t n_refs;
+	uint32_t *vpcs;                /* resolved indices */
+	size_t n;
+	int line, col;                 /* where the entry's name is, for errors */
+};
 
 struct cairn_config {
 	char *source;                  /* file path, or "<built-in default>" */
@@ -43,6 +60,18 @@ struct cairn_config {
 	/* private-zones: */
 	struct zone **zones;           /* private zones, in file order (owned) */
 	size_t n_zones;
+	struct conf_assoc *zone_assoc; /* their vpcs:, one per zone */
+
+	/* vpcs: */
+	struct policy_vpc *vpcs;       /* names, ids and CIDRs owned */
+	size_t n_vpcs;
+	int8_t *vpc_dnssec;            /* dnssec-validation per VPC: -1 unset (the global) */
+	int *vpc_lines;                /* where each is named, for errors */
+
+	/* rules: */
+	struct policy_rule *rules;     /* names and targets owned */
+	size_t n_rules;
+	struct conf_assoc *rule_assoc; /* their vpcs:, one per rule */
 
 	/* recursion: */
 	bool recursion;                /* enabled: false answers only from local zones */
@@ -87,7 +116,9 @@ struct cairn_config {
 					* configs apart, so an old one is freed once all moved on */
 	struct zone **builtins;        /* built-in zones in use (owned) */
 	size_t n_builtins;
-	struct zoneset zoneset;        /* private + built-in, most specific wins */
+	struct policy policy;          /* views: the VPCs' rules and zones, and the default */
+	uint64_t policy_digest;        /* of vpcs, rules and associations: a reload that changes
+					* it empties the caches that hold per-view answers */
 };
 
 /* The error list a failed load returns. */

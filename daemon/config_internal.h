@@ -51,6 +51,10 @@ extern const struct conf_option conf_top[];
 void conf_error(struct conf_parser *p, const yaml_node_t *node, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* An error at a 1-based position (libyaml's own findings, or a node seen earlier). */
+void conf_error_at(struct conf_parser *p, size_t line, size_t col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* The node at index, NULL if none. */
 yaml_node_t *conf_node(struct conf_parser *p, int index);
 
@@ -83,11 +87,28 @@ void conf_free_recursion(struct cairn_config *cfg);
 int conf_parse_trust_anchors(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg);
 int conf_parse_nta(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg);
 
+/* A mapping's value for key, or NULL. */
+yaml_node_t *conf_map_get(struct conf_parser *p, yaml_node_t *map, const char *key);
+
+/* Report keys of map not in allowed (NULL-ended) and duplicate keys; false if any. */
+bool conf_check_keys(struct conf_parser *p, yaml_node_t *map, const char *const *allowed,
+		     const char *what);
+
+/* config_policy.c: vpcs:, rules:, and the `vpcs:` list of a rule or zone. */
+int conf_parse_vpcs(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg);
+int conf_parse_rules(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg);
+void conf_parse_assoc(struct conf_parser *p, yaml_node_t *node, struct conf_assoc *out,
+		      const char *what);
+void conf_assoc_free(struct conf_assoc *a);
+/* Once the whole file is read: VPC names resolved, overlaps refused, the views built. */
+int conf_build_policy(struct conf_parser *p, struct cairn_config *cfg);
+void conf_free_policy(struct cairn_config *cfg);
+
 /* Custom parsers that live in config_zones.c. */
 int conf_parse_private_zones(struct conf_parser *p, yaml_node_t *node, struct cairn_config *cfg);
 
-/* Build built-in zones and the zoneset once the whole file is read. */
-int conf_build_zoneset(struct conf_parser *p, struct cairn_config *cfg);
+/* Build the built-in zones in use once the whole file is read. */
+int conf_build_builtins(struct conf_parser *p, struct cairn_config *cfg);
 
 void conf_free_zones(struct cairn_config *cfg);
 

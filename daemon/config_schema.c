@@ -341,14 +341,33 @@ const struct conf_option conf_top[] = {
 	  .help = "DNSSEC validation (RFC 4033-4035)" },
 	{ .key = "control", .type = CT_SECTION, .children = control_options,
 	  .help = "the control socket of cairnctl" },
+	{ .key = "vpcs", .type = CT_CUSTOM, .def = "[]", .parse = conf_parse_vpcs,
+	  .help = "client networks (Route 53 VPCs): a client is in the VPC whose range holds it "
+		  "most specifically",
+	  .example = "#   - name: app                      # used by rules and private zones\n"
+		     "#     id: vpc-0app                   # shown in logs and test-answer\n"
+		     "#     cidrs: [10.0.0.0/16]\n"
+		     "#     dnssec-validation: true        # default: dnssec.validation\n" },
+	{ .key = "rules", .type = CT_CUSTOM, .def = "[]", .parse = conf_parse_rules,
+	  .help = "resolver rules: the most specific domain wins, a rule beats a zone of the "
+		  "same name",
+	  .example = "#   - name: corp\n"
+		     "#     type: forward                  # forward | system\n"
+		     "#     domain: corp.example\n"
+		     "#     targets: [192.0.2.53, 192.0.2.54@5353]   # forward only, RD=1\n"
+		     "#     vpcs: [app]                    # omitted: every client\n"
+		     "#     validate: true                 # forward only: DNSSEC-validate\n"
+		     "#   - {name: cloud, type: system, domain: aws.corp.example, vpcs: [app]}\n" },
 	{ .key = "private-zones", .type = CT_CUSTOM, .def = "[]",
 	  .parse = conf_parse_private_zones,
 	  .help = "zones answered authoritatively from this file or a zone file",
 	  .example = "#   - name: example.test             # the zone apex\n"
+		     "#     vpcs: [app]                    # omitted: every client\n"
 		     "#     file: example.test.zone        # optional, relative to this file\n"
 		     "#     records:                       # optional, added to the file's\n"
 		     "#       - {name: www, type: A, ttl: 300, data: [192.0.2.1]}\n"
 		     "#       - {name: \"@\", type: MX, data: [\"10 mail\"]}   # ttl: 300\n"
-		     "#       - {name: \"*.dev\", type: CNAME, data: [www]}\n" },
+		     "#       - {name: \"*.dev\", type: CNAME, data: [www]}\n"
+		     "#       - {name: \"@\", type: A, alias: www}   # target's records and TTL\n" },
 	{ 0 },
 };

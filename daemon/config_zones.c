@@ -14,8 +14,7 @@
 
 #define RECORD_TEXT_MAX 70000 /* one record's presentation text */
 
-/* A mapping's value for key, or NULL; unknown keys are reported. */
-static yaml_node_t *map_get(struct conf_parser *p, yaml_node_t *map, const char *key)
+yaml_node_t *conf_map_get(struct conf_parser *p, yaml_node_t *map, const char *key)
 {
 	for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
 	     pair < map->data.mapping.pairs.top; pair++) {
@@ -27,7 +26,7 @@ static yaml_node_t *map_get(struct conf_parser *p, yaml_node_t *map, const char 
 	return NULL;
 }
 
-static bool check_keys(struct conf_parser *p, yaml_node_t *map, const char *const *allowed,
+bool conf_check_keys(struct conf_parser *p, yaml_node_t *map, const char *const *allowed,
 		       const char *what)
 {
 	bool ok = true;
@@ -79,23 +78,68 @@ static void quote_txt(const char *s, char *out, size_t size)
 	out[o] = '\0';
 }
 
+/* {name, type, alias}: a Route 53 alias record (the target's TTL, so no ttl). */
+static void add_yaml_alias(struct conf_parser *p, yaml_node_t *rec, struct zone *z,
+			   const char *what)
+{
+	yaml_node_t *nn = conf_map_get(p, rec, "name"), *tn = conf_map_get(p, rec, "type");
+	yaml_node_t *an = conf_map_get(p, rec, "alias");
+	if (!nn || !tn) {
+		conf_error(p, rec, "%s needs name and type", what);
+		return;
+	}
+	if (conf_map_get(p, rec, "data") || conf_map_get(p, rec, "ttl")) {
+		conf_error(p, conf_map_get(p, rec, "data") ? conf_map_get(p, rec, "data")
+							   : conf_map_get(p, rec, "ttl"),
+			   "%s: an alias takes the records and TTL of its target: no data or ttl",
+			   what);
+		return;
+	}
+	const char *name = conf_scalar(p, nn, "record name");
+	const char *type = conf_scalar(p, tn, "record type");
+	const char *target = conf_scalar(p, an, "alias target");
+	if (!name || !type || !target)
+		return;
+	uint16_t t = zone_type_from_text(type);
+	if (t == 0) {
+		conf_error(p, tn, "unknown record type '%s'", type);
+		return;
+	}
+	uint8_t owner[WIRE_NAME_MAX], to[WIRE_NAME_MAX];
+	if (wire_name_from_text(name, z->apex, owner) < 0) {
+		conf_error(p, nn, "'%s' is not a valid record name", name);
+		return;
+	}
+	if (!*target || wire_name_from_text(target, z->apex, to) < 0) {
+		conf_error(p, an, "'%s' is not a valid alias target", target);
+		return;
+	}
+	char err[512];
+	if (zone_add_alias(z, owner, t, to, err, sizeof(err)) < 0)
+		conf_error(p, an, "%s: %s", what, err);
+}
+
 /* One {name, type, ttl, data} entry → records in z. */
 static void add_yaml_record(struct conf_parser *p, yaml_node_t *rec, struct zone *z,
 			    const char *zname)
 {
-	static const char *const keys[] = { "name", "type", "ttl", "data", NULL };
+	static const char *const keys[] = { "name", "type", "ttl", "data", "alias", NULL };
 	char what[WIRE_NAME_TEXT_MAX + 64];
 	snprintf(what, sizeof(what), "a record of private zone %s", zname);
 	if (rec->type != YAML_MAPPING_NODE) {
 		conf_error(p, rec, "%s must be a mapping {name, type, ttl, data}", what);
 		return;
 	}
-	if (!check_keys(p, rec, keys, what))
+	if (!conf_check_keys(p, rec, keys, what))
 		return;
-	yaml_node_t *nn = map_get(p, rec, "name"), *tn = map_get(p, rec, "type");
-	yaml_node_t *ttln = map_get(p, rec, "ttl"), *dn = map_get(p, rec, "data");
+	if (conf_map_get(p, rec, "alias")) {
+		add_yaml_alias(p, rec, z, what);
+		return;
+	}
+	yaml_node_t *nn = conf_map_get(p, rec, "name"), *tn = conf_map_get(p, rec, "type");
+	yaml_node_t *ttln = conf_map_get(p, rec, "ttl"), *dn = conf_map_get(p, rec, "data");
 	if (!nn || !tn || !dn) {
-		conf_error(p, rec, "%s needs name, type and data", what);
+		conf_error(p, rec, "%s needs name, type and data (or alias)", what);
 		return;
 	}
 	const char *name = conf_scalar(p, nn, "record name");
@@ -168,29 +212,18 @@ char *conf_join_path(const char *dir, const char *file)
 	return s;
 }
 
-/* The apex a zone entry's name node asks for; false if it is not a usable name. */
-static bool entry_apex(yaml_node_t *nn, uint8_t apex[WIRE_NAME_MAX])
+/* One private-zones entry; its vpcs: go to a. */
+static struct zone *parse_zone(struct conf_parser *p, yaml_node_t *entry, struct conf_assoc *a)
 {
-	if (nn->type != YAML_SCALAR_NODE)
-		return false;
-	if (conf_domain_name((const char *)nn->data.scalar.value, apex) < 0)
-		return false;
-	wire_name_lower(apex);
-	return true;
-}
-
-/* One private-zones entry. */
-static struct zone *parse_zone(struct conf_parser *p, yaml_node_t *entry)
-{
-	static const char *const keys[] = { "name", "file", "records", NULL };
+	static const char *const keys[] = { "name", "vpcs", "file", "records", NULL };
 	if (entry->type != YAML_MAPPING_NODE) {
 		conf_error(p, entry, "a private-zones entry must be a mapping {name, file, records}");
 		return NULL;
 	}
-	if (!check_keys(p, entry, keys, "a private zone"))
+	if (!conf_check_keys(p, entry, keys, "a private zone"))
 		return NULL;
-	yaml_node_t *nn = map_get(p, entry, "name");
-	yaml_node_t *fn = map_get(p, entry, "file"), *rn = map_get(p, entry, "records");
+	yaml_node_t *nn = conf_map_get(p, entry, "name");
+	yaml_node_t *fn = conf_map_get(p, entry, "file"), *rn = conf_map_get(p, entry, "records");
 	if (!nn) {
 		conf_error(p, entry, "a private zone needs a name");
 		return NULL;
@@ -209,6 +242,11 @@ static struct zone *parse_zone(struct conf_parser *p, yaml_node_t *entry)
 	}
 	char abs[WIRE_NAME_TEXT_MAX];
 	wire_name_to_text(apex, abs, sizeof(abs));
+	char what[WIRE_NAME_TEXT_MAX + 16];
+	snprintf(what, sizeof(what), "private zone %s", abs);
+	conf_parse_assoc(p, conf_map_get(p, entry, "vpcs"), a, what);
+	a->line = (int)nn->start_mark.line + 1;
+	a->col = (int)nn->start_mark.column + 1;
 	struct zone *z = zone_new(apex);
 	if (!z) {
 		conf_error(p, nn, "out of memory");
@@ -250,38 +288,24 @@ int conf_parse_private_zones(struct conf_parser *p, yaml_node_t *node, struct ca
 		return -1;
 	size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
 	cfg->zones = calloc(n ? n : 1, sizeof(*cfg->zones));
-	int *lines = calloc(n ? n : 1, sizeof(*lines));
-	if (!cfg->zones || !lines) {
-		free(lines);
+	cfg->zone_assoc = calloc(n ? n : 1, sizeof(*cfg->zone_assoc));
+	if (!cfg->zones || !cfg->zone_assoc)
 		return -1;
-	}
 	for (yaml_node_item_t *it = node->data.sequence.items.start;
 	     it < node->data.sequence.items.top; it++) {
 		yaml_node_t *entry = conf_node(p, *it);
 		if (!entry)
 			continue;
-		/* Spot a duplicate before reading its records or zone file. */
-		yaml_node_t *nn = entry->type == YAML_MAPPING_NODE ? map_get(p, entry, "name") : NULL;
-		uint8_t apex[WIRE_NAME_MAX];
-		int dup_of = -1;
-		if (nn && entry_apex(nn, apex))
-			for (size_t i = 0; i < cfg->n_zones; i++)
-				if (wire_name_equal(cfg->zones[i]->apex, apex))
-					dup_of = (int)i;
-		if (dup_of >= 0) {
-			char t[WIRE_NAME_TEXT_MAX];
-			wire_name_to_text(apex, t, sizeof(t));
-			conf_error(p, nn, "duplicate private zone %s (first at line %d)", t,
-				   lines[dup_of]);
+		struct conf_assoc *a = &cfg->zone_assoc[cfg->n_zones];
+		struct zone *z = parse_zone(p, entry, a);
+		if (!z) {
+			conf_assoc_free(a);
 			continue;
 		}
-		struct zone *z = parse_zone(p, entry);
-		if (!z)
-			continue;
-		lines[cfg->n_zones] = (int)nn->start_mark.line + 1;
+		/* Two zones of one name are fine for different VPCs (split horizon): whether
+		 * they meet is known once the VPCs are (conf_build_policy). */
 		cfg->zones[cfg->n_zones++] = z;
 	}
-	free(lines);
 	return 0;
 }
 
@@ -292,26 +316,17 @@ static bool builtin_left_out(const struct cairn_config *cfg, const struct zone *
 	for (size_t i = 0; i < cfg->n_builtin_exclude; i++)
 		if (wire_name_is_subdomain(b->apex, cfg->builtin_exclude[i]))
 			return true;
-	/* A private zone of the same name replaces the built-in one. */
-	for (size_t i = 0; i < cfg->n_zones; i++)
-		if (wire_name_equal(cfg->zones[i]->apex, b->apex))
-			return true;
-	return false;
+	return false; /* a private zone of the same name replaces it in its views only */
 }
 
-int conf_build_zoneset(struct conf_parser *p, struct cairn_config *cfg)
+int conf_build_builtins(struct conf_parser *p, struct cairn_config *cfg)
 {
 	size_t nb = builtin_zone_count();
-	cfg->builtins = calloc(nb, sizeof(*cfg->builtins));
-	const struct zone **all = calloc(nb + cfg->n_zones + 1, sizeof(*all));
-	if (!cfg->builtins || !all) {
-		free(all);
+	cfg->builtins = calloc(nb ? nb : 1, sizeof(*cfg->builtins));
+	if (!cfg->builtins) {
 		conf_error(p, NULL, "out of memory");
 		return -1;
 	}
-	size_t n = 0;
-	for (size_t i = 0; i < cfg->n_zones; i++)
-		all[n++] = cfg->zones[i];
 	for (size_t i = 0; i < nb; i++) {
 		char err[256];
 		struct zone *b = builtin_zone_build(i, err, sizeof(err));
@@ -324,21 +339,20 @@ int conf_build_zoneset(struct conf_parser *p, struct cairn_config *cfg)
 			continue;
 		}
 		cfg->builtins[cfg->n_builtins++] = b;
-		all[n++] = b;
 	}
-	int rc = zoneset_init(&cfg->zoneset, all, n);
-	free(all);
-	if (rc < 0)
-		conf_error(p, NULL, "out of memory");
-	return rc;
+	return 0;
 }
 
 void conf_free_zones(struct cairn_config *cfg)
 {
-	zoneset_clear(&cfg->zoneset);
-	for (size_t i = 0; i < cfg->n_zones; i++)
+	for (size_t i = 0; i < cfg->n_zones; i++) {
 		zone_free(cfg->zones[i]);
+		if (cfg->zone_assoc)
+			conf_assoc_free(&cfg->zone_assoc[i]);
+	}
 	free(cfg->zones);
+	free(cfg->zone_assoc);
+	cfg->zone_assoc = NULL;
 	cfg->zones = NULL;
 	cfg->n_zones = 0;
 	for (size_t i = 0; i < cfg->n_builtins; i++)

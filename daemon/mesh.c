@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "log.h"
 #include "upstream.h"
 #include "worker.h"
@@ -29,6 +30,7 @@ struct exchange {
 	enum resolve_transport transport;
 	uint8_t qname[WIRE_NAME_MAX]; /* canonical */
 	uint16_t qtype;
+	bool rd;                      /* a forwarded question (RD=1) is another exchange */
 	struct upstream_q *uq;
 	struct mesh *m;
 	struct mesh_entry *first;     /* waiting requests, linked by ex_next */
@@ -48,6 +50,8 @@ struct mesh_entry {
 	struct waiter *waiters;
 	size_t n_waiters;
 	bool cd;                      /* checking disabled (RFC 4035 §3.2.2): not validated */
+	uint32_t view_index;          /* the view it was asked in (part of the key) */
+	const struct policy_view *view; /* that view in the current config */
 	uint8_t store;                /* bit 1 << (MSGCACHE_DO|CD flags): message cache keys
 				       * the result is stored under (none for priming) */
 };
@@ -62,9 +66,9 @@ struct mesh {
 	struct mesh_counters c;
 };
 
-static uint32_t key_hash(const uint8_t *name, uint16_t type, bool cd)
+static uint32_t key_hash(const uint8_t *name, uint16_t type, bool cd, uint32_t view)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = 2166136261u ^ view;
 	for (size_t i = 0, n = wire_name_len(name); i < n; i++)
 		h = (h ^ name[i]) * 16777619u;
 	h = (h ^ type) * 16777619u;
@@ -89,13 +93,14 @@ const struct mesh_counters *mesh_counters(const struct mesh *m)
 	return &m->c;
 }
 
-/* Questions join only a request of the same name, type and CD: a CD=1 client wants the data
- * even when it does not validate, the others must not get it then. */
+/* Questions join only a request of the same name, type, CD and view: a CD=1 client wants
+ * the data even when it does not validate, the others must not get it then; another view
+ * may have other rules for the name. */
 static struct mesh_entry *find(struct mesh *m, const uint8_t *name, uint16_t type, bool cd,
-			       uint32_t h)
+			       uint32_t view, uint32_t h)
 {
 	for (struct mesh_entry *e = m->buckets[h % MESH_BUCKETS]; e; e = e->hnext)
-		if (e->hash == h && e->qtype == type && e->cd == cd &&
+		if (e->hash == h && e->qtype == type && e->cd == cd && e->view_index == view &&
 		    wire_name_equal(e->qname, name))
 			return e;
 	return NULL;
@@ -129,10 +134,15 @@ static bool query_question(const struct resolve_query *rq, uint8_t *qname, uint1
 	return true;
 }
 
+static bool query_rd(const struct resolve_query *rq)
+{
+	return rq->len > 3 && (wire_read_u16(rq->pkt + 2) & DNS_FLAG_RD);
+}
+
 static uint32_t exchange_hash(const struct netaddr *server, enum resolve_transport t,
 			      const uint8_t *qname, uint16_t qtype)
 {
-	uint32_t h = key_hash(qname, qtype, false);
+	uint32_t h = key_hash(qname, qtype, false, 0);
 	for (size_t i = 0; i < 16; i++)
 		h = (h ^ server->addr[i]) * 16777619u;
 	return (h ^ server->port ^ ((uint32_t)t << 16)) * 16777619u;
@@ -143,6 +153,7 @@ static struct exchange *exchange_find(struct mesh *m, const struct resolve_query
 {
 	for (struct exchange *x = m->exchanges[h % EXCHANGE_BUCKETS]; x; x = x->hnext)
 		if (x->hash == h && x->qtype == qtype && x->transport == rq->transport &&
+		    x->rd == query_rd(rq) &&
 		    netaddr_equal(&x->server, &rq->server) && wire_name_equal(x->qname, qname))
 			return x;
 	return NULL;
@@ -222,6 +233,7 @@ static int exchange_join(struct mesh_entry *e, const struct resolve_query *rq, c
 		x->transport = rq->transport;
 		memcpy(x->qname, qname, wire_name_len(qname));
 		x->qtype = qtype;
+		x->rd = query_rd(rq);
 		x->hnext = m->exchanges[h % EXCHANGE_BUCKETS];
 		m->exchanges[h % EXCHANGE_BUCKETS] = x;
 	}
@@ -245,6 +257,8 @@ static void entry_finish(struct mesh_entry *e, const struct resolve_result *res)
 	if (res && e->store) {
 		struct respond_ctx ctx;
 		worker_respond_ctx(w, &ctx);
+		if (e->view)
+			ctx.view = e->view;
 		for (uint8_t flags = 0; flags < 8; flags++)
 			if (e->store & (1u << flags))
 				respond_cache_store(&ctx, e->qname, e->qtype, flags, res);
@@ -257,6 +271,8 @@ static void entry_finish(struct mesh_entry *e, const struct resolve_result *res)
 		if (res) {
 			struct respond_ctx ctx;
 			worker_respond_ctx(w, &ctx);
+			if (e->view)
+				ctx.view = e->view;
 			/* RFC 8767: when resolution failed, an expired answer beats none. */
 			if (res->rcode == DNS_RCODE_SERVFAIL && w->cfg->serve_stale)
 				len = respond_stale(&ctx, wt->rt.transport, &wt->q, w->answer,
@@ -360,7 +376,7 @@ static void on_upstream(void *owner, enum upstream_event ev, const struct netadd
 }
 
 static struct mesh_entry *entry_new(struct mesh *m, const uint8_t *name, uint16_t type,
-				    bool cd, uint32_t h)
+				    bool cd, const struct policy_view *view, uint32_t h)
 {
 	struct mesh_entry *e = calloc(1, sizeof(*e));
 	if (!e)
@@ -373,6 +389,9 @@ static struct mesh_entry *entry_new(struct mesh *m, const uint8_t *name, uint16_
 	e->cd = cd;
 	if (cd)
 		resolve_set_checking_disabled(e->req);
+	e->view = view;
+	e->view_index = view ? view->index : 0;
+	resolve_set_view(e->req, view);
 	e->m = m;
 	e->hash = h;
 	memcpy(e->qname, name, wire_name_len(name));
@@ -401,10 +420,11 @@ static void reply_servfail(struct mesh *m, const struct wire_query *q, const str
 	worker_reply(w, rt, w->answer, len);
 }
 
-void mesh_submit(struct mesh *m, const struct wire_query *q, const struct reply_to *rt)
+void mesh_submit(struct mesh *m, const struct wire_query *q, const struct policy_view *view,
+		 const struct reply_to *rt)
 {
-	uint32_t h = key_hash(q->qname_lc, q->qtype, q->cd);
-	struct mesh_entry *e = find(m, q->qname_lc, q->qtype, q->cd, h);
+	uint32_t h = key_hash(q->qname_lc, q->qtype, q->cd, view->index);
+	struct mesh_entry *e = find(m, q->qname_lc, q->qtype, q->cd, view->index, h);
 	if (m->waiting >= m->w->cfg->max_in_flight) {
 		m->c.overload++;
 		reply_servfail(m, q, rt, EDE_OTHER,
@@ -414,7 +434,7 @@ void mesh_submit(struct mesh *m, const struct wire_query *q, const struct reply_
 	struct waiter *wt = malloc(sizeof(*wt));
 	bool fresh = !e;
 	if (fresh)
-		e = wt ? entry_new(m, q->qname_lc, q->qtype, q->cd, h) : NULL;
+		e = wt ? entry_new(m, q->qname_lc, q->qtype, q->cd, view, h) : NULL;
 	if (!wt || !e) {
 		free(wt);
 		reply_servfail(m, q, rt, EDE_OTHER, "out of memory");
@@ -434,15 +454,15 @@ void mesh_submit(struct mesh *m, const struct wire_query *q, const struct reply_
 		m->c.joined++;
 }
 
-void mesh_prefetch(struct mesh *m, const struct wire_query *q)
+void mesh_prefetch(struct mesh *m, const struct wire_query *q, const struct policy_view *view)
 {
-	uint32_t h = key_hash(q->qname_lc, q->qtype, q->cd);
-	struct mesh_entry *e = find(m, q->qname_lc, q->qtype, q->cd, h);
+	uint32_t h = key_hash(q->qname_lc, q->qtype, q->cd, view->index);
+	struct mesh_entry *e = find(m, q->qname_lc, q->qtype, q->cd, view->index, h);
 	/* Clients come first: a refresh never takes the room of one. */
 	if (!e && m->count >= m->w->cfg->max_in_flight / 2)
 		return;
 	if (!e) {
-		e = entry_new(m, q->qname_lc, q->qtype, q->cd, h);
+		e = entry_new(m, q->qname_lc, q->qtype, q->cd, view, h);
 		if (!e)
 			return;
 		resolve_set_refresh(e->req);
@@ -456,12 +476,26 @@ void mesh_prefetch(struct mesh *m, const struct wire_query *q)
 void mesh_prime(struct mesh *m)
 {
 	static const uint8_t root[1] = { 0 };
-	uint32_t h = key_hash(root, DNS_TYPE_NS, false);
-	if (find(m, root, DNS_TYPE_NS, false, h))
+	/* Priming is plain recursion (the default view has no say over the root's NS). */
+	uint32_t h = key_hash(root, DNS_TYPE_NS, false, 0);
+	if (find(m, root, DNS_TYPE_NS, false, 0, h))
 		return;
-	struct mesh_entry *e = entry_new(m, root, DNS_TYPE_NS, false, h);
+	struct mesh_entry *e = entry_new(m, root, DNS_TYPE_NS, false, NULL, h);
 	if (e)
 		mesh_drive(e);
+}
+
+void mesh_rebind(struct mesh *m, const struct cairn_config *cfg)
+{
+	for (struct mesh_entry *e = m->all; e; e = e->next) {
+		if (!e->view)
+			continue;
+		const struct policy_view *v = NULL;
+		if (e->view->vpc)
+			v = policy_view_named(&cfg->policy, e->view->vpc->name);
+		e->view = v ? v : &cfg->policy.views[0];
+		resolve_set_view(e->req, e->view);
+	}
 }
 
 void mesh_stop(struct mesh *m)

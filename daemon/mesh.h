@@ -19,9 +19,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/policy/policy.h"
 #include "lib/wire/query.h"
 
 struct worker;
+struct cairn_config;
 struct reply_to;
 struct mesh;
 
@@ -36,12 +38,18 @@ struct mesh_counters {
 struct mesh *mesh_new(struct worker *w);
 void mesh_free(struct mesh *m);
 
-/* Resolve q for the client rt (copied). Answers at once with SERVFAIL when over the limit. */
-void mesh_submit(struct mesh *m, const struct wire_query *q, const struct reply_to *rt);
+/* Resolve q for the client rt (copied), in the client's view (questions join only one of
+ * the same view). Answers at once with SERVFAIL when over the limit. */
+void mesh_submit(struct mesh *m, const struct wire_query *q, const struct policy_view *view,
+		 const struct reply_to *rt);
 
 /* Prefetch: resolve q again with nobody waiting, not from the cache, and store the answer
  * (the fast path saw it near the end of its TTL). Skipped when the mesh is half full. */
-void mesh_prefetch(struct mesh *m, const struct wire_query *q);
+void mesh_prefetch(struct mesh *m, const struct wire_query *q, const struct policy_view *view);
+
+/* A reload: every request in flight takes its view from the new config (by VPC name; the
+ * default view when its VPC is gone). */
+void mesh_rebind(struct mesh *m, const struct cairn_config *cfg);
 
 /* RFC 8109 priming: resolve ". NS" with nobody waiting. */
 void mesh_prime(struct mesh *m);

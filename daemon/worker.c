@@ -124,13 +124,24 @@ void worker_shared_apply_config(struct worker_shared *sh, const struct cairn_con
 	    old->cache_neg_max_ttl_ms != cfg->cache_neg_max_ttl_ms)
 		msgcache_flush(sh->msgs);
 	/* What validation found was found under the old trust anchors, negative anchors and
-	 * switch: with others, none of it may stand (an AD, a bogus mark, a proven span). */
+	 * switch: with others, none of it may stand (an AD, a bogus mark, a proven span).
+	 * Answers kept per view and per forward rule (cache partition) were decided by the old
+	 * VPCs and rules, whose numbering a new policy may give to others. */
 	if (old->dnssec_validation != cfg->dnssec_validation ||
-	    !anchors_equal(&old->anchors, &cfg->anchors)) {
+	    !anchors_equal(&old->anchors, &cfg->anchors) ||
+	    old->policy_digest != cfg->policy_digest) {
 		rrcache_flush(sh->cache, RRCACHE_FLUSH_ALL, NULL);
 		msgcache_flush(sh->msgs);
 		nseccache_flush(sh->nsec);
 	}
+}
+
+static bool any_vpc_validates(const struct cairn_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_vpcs; i++)
+		if (cfg->vpcs[i].dnssec)
+			return true;
+	return false;
 }
 
 void worker_apply_config(struct worker *w, const struct cairn_config *cfg)
@@ -149,7 +160,9 @@ void worker_apply_config(struct worker *w, const struct cairn_config *cfg)
 	o->max_glueless = cfg->max_glueless;
 	o->max_depth = cfg->max_glueless_depth;
 	o->max_cname = cfg->max_cname;
-	o->dnssec = cfg->recursion && cfg->dnssec_validation;
+	/* DO=1 upstream when any view validates: RRSIGs are then cached for every view, and a
+	 * view that does not validate resolves as with CD=1 (resolve_set_view). */
+	o->dnssec = cfg->recursion && (cfg->dnssec_validation || any_vpc_validates(cfg));
 	o->sig_skew = cfg->sig_skew_ms / 1000;
 	o->bogus_ttl = cfg->bogus_ttl_ms / 1000;
 	o->aggressive_nsec = cfg->aggressive_nsec;
@@ -158,6 +171,9 @@ void worker_apply_config(struct worker *w, const struct cairn_config *cfg)
 	w->resolver.trace = cfg->log_level >= LOG_DEBUG ? trace_line : NULL;
 	/* Requests read the hints only while they run a step, never across a reload. */
 	w->resolver.hints = &cfg->root_hints;
+	/* Requests in flight keep their view, taken from the new policy. */
+	if (w->mesh)
+		mesh_rebind(w->mesh, cfg);
 }
 
 int worker_start(struct worker *w, const struct cairn_config *cfg, struct worker_shared *sh,
@@ -244,11 +260,11 @@ void worker_respond_ctx(const struct worker *w, struct respond_ctx *ctx)
 	const struct cairn_config *cfg = w->cfg;
 	*ctx = (struct respond_ctx){
 		.access = &cfg->access,
-		.zones = &cfg->zoneset,
+		.policy = &cfg->policy,
+		.view = &cfg->policy.views[0],
 		.edns_buffer_size = (uint16_t)cfg->edns_buffer_size,
 		.recursion = cfg->recursion,
 		.msgs = w->shared ? w->shared->msgs : NULL,
-		.view = 0, /* one view for every client until issue #7's VPCs */
 		.prefetch = cfg->prefetch,
 		.now = env_wall_now(NULL),
 	};
@@ -300,13 +316,13 @@ size_t worker_answer(struct worker *w, const struct sockaddr *peer, const uint8_
 	if (n) {
 		/* Answered from the message cache, near the end of its TTL: refresh it. */
 		if (!w->stopping)
-			mesh_prefetch(w->mesh, &q);
+			mesh_prefetch(w->mesh, &q, ctx.view);
 		return n;
 	}
 	if (w->stopping)
 		return respond_servfail(&ctx, rt->transport, &q, EDE_NOT_READY,
 					"cairnd is shutting down", out, cap, &w->stats);
-	mesh_submit(w->mesh, &q, rt);
+	mesh_submit(w->mesh, &q, ctx.view, rt);
 	return 0;
 }
 

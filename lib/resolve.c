@@ -108,6 +108,7 @@ int resolve_frame_append(struct frame *f, struct iter_rrset *s)
 		f->answer = n;
 		f->cap_answer = cap;
 	}
+	s->part = f->part; /* judged and marked in the partition it was read from or stored in */
 	f->answer[f->n_answer++] = *s;
 	return 0;
 }
@@ -119,6 +120,7 @@ void resolve_frame_set_soa(struct frame *f, struct iter_rrset *s)
 		free(f->soa);
 	}
 	f->soa = malloc(sizeof(*f->soa));
+	s->part = f->part;
 	if (f->soa)
 		*f->soa = *s;
 	else
@@ -391,6 +393,14 @@ void resolve_set_refresh(struct resolve_req *q)
 void resolve_set_checking_disabled(struct resolve_req *q)
 {
 	q->cd = true;
+}
+
+void resolve_set_view(struct resolve_req *q, const struct policy_view *v)
+{
+	q->view = v;
+	/* A view that does not validate (a VPC's dnssec-validation: false) resolves as a CD=1
+	 * client would: the data as it comes, never SERVFAIL for a signature. */
+	q->novalidate = v && !v->dnssec;
 }
 
 enum resolve_step resolve_produce(struct resolve_req *q, struct resolve_query *out)

@@ -33,6 +33,7 @@
 #include "lib/iterator/hints.h"
 #include "lib/iterator/response.h"
 #include "lib/iterator/servers.h"
+#include "lib/policy/policy.h"
 #include "lib/util/env.h"
 #include "lib/util/netaddr.h"
 #include "lib/validator/anchors.h"
@@ -132,6 +133,12 @@ void resolve_set_refresh(struct resolve_req *q);
 
 /* RFC 4035 §3.2.2 (CD=1): the client validates for itself; answer without validating. */
 void resolve_set_checking_disabled(struct resolve_req *q);
+
+/* The client's view (lib/policy): its forward rules send names under them to their targets
+ * (RD=1, answers cached apart per rule), its DNSSEC switch says whether answers are
+ * validated. NULL: plain recursion. After a reload the daemon sets the new config's view:
+ * a request never keeps a pointer into a config across steps otherwise. */
+void resolve_set_view(struct resolve_req *q, const struct policy_view *v);
 
 /* What to do next. After RESOLVE_DONE, resolve_result() holds the answer. */
 enum resolve_step resolve_produce(struct resolve_req *q, struct resolve_query *out);

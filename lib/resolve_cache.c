@@ -122,7 +122,7 @@ static bool aggressive_denial(struct resolve_req *q, struct frame *f)
 {
 	const struct anchors *as = q->r->anchors;
 	if (!q->r->nsec || !q->opts.dnssec || !q->opts.aggressive_nsec || q->cd ||
-	    (as && anchors_nta_covers(as, f->sname)))
+	    q->novalidate || f->part != 0 || (as && anchors_nta_covers(as, f->sname)))
 		return false;
 	struct iter_rrset soa, proofs[NSECCACHE_PROOFS_MAX];
 	size_t n = 0;
@@ -157,11 +157,17 @@ void resolve_st_init(struct resolve_req *q, struct frame *f)
 	struct rrcache *c = q->r->cache;
 	int64_t now = resolve_now_wall(q);
 	/* A refresh asks the servers again for the question itself. */
-	if (((q->refresh && f == q->f[0]) || f->refresh) && wire_name_equal(f->sname, f->qname))
+	if (((q->refresh && f == q->f[0]) || f->refresh) && wire_name_equal(f->sname, f->qname)) {
+		resolve_route(q, f);
 		goto find_servers;
+	}
 	for (;;) {
+		/* Each name of a chain may be another rule's: its answers are in its partition. */
+		resolve_route(q, f);
+		uint16_t part = f->part;
 		/* Each entry found is copied, then released before the cache is read again. */
-		const struct cache_entry *e = rrcache_get(c, f->sname, f->qtype, now);
+		const struct cache_entry *e = rrcache_get(c, f->sname, RRCACHE_KEY(part, f->qtype),
+							  now);
 		if (e && e->kind == CACHE_POSITIVE && e->rank < CACHE_RANK_NONAUTH) {
 			rrcache_release(c, e);
 			e = NULL; /* RFC 2181 §5.4.1: glue and a referral's NS are no answer */
@@ -184,11 +190,11 @@ void resolve_st_init(struct resolve_req *q, struct frame *f)
 			f->state = FS_DONE;
 			return;
 		}
-		e = rrcache_get(c, f->sname, CACHE_TYPE_NXDOMAIN, now);
+		e = rrcache_get(c, f->sname, RRCACHE_KEY(part, CACHE_TYPE_NXDOMAIN), now);
 		/* RFC 8020 §2: nothing exists below a name that does not exist. */
 		for (const uint8_t *a = f->sname; !e && a[0];) {
 			a = wire_name_parent(a);
-			e = rrcache_get(c, a, CACHE_TYPE_NXDOMAIN, now);
+			e = rrcache_get(c, a, RRCACHE_KEY(part, CACHE_TYPE_NXDOMAIN), now);
 		}
 		if (e) {
 			int r = negative_soa(f, e, now);
@@ -201,7 +207,7 @@ void resolve_st_init(struct resolve_req *q, struct frame *f)
 		}
 		if (f->qtype == DNS_TYPE_CNAME)
 			break;
-		e = rrcache_get(c, f->sname, DNS_TYPE_CNAME, now);
+		e = rrcache_get(c, f->sname, RRCACHE_KEY(part, DNS_TYPE_CNAME), now);
 		if (e && (e->kind != CACHE_POSITIVE || e->rank < CACHE_RANK_NONAUTH)) {
 			rrcache_release(c, e);
 			break;
@@ -226,6 +232,12 @@ void resolve_st_init(struct resolve_req *q, struct frame *f)
 	if (aggressive_denial(q, f))
 		return;
 find_servers:;
+	if (f->fwd) {
+		resolve_forward_dp(q, f);
+		f->dp_went_up = true; /* the targets are all there is */
+		f->state = FS_QUERY;
+		return;
+	}
 	/* RFC 4035 §3.1.4.1: DS lives on the parent side of the cut. */
 	const uint8_t *start = f->qtype == DNS_TYPE_DS && f->sname[0] ? wire_name_parent(f->sname)
 								      : f->sname;

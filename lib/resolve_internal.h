@@ -67,6 +67,9 @@ struct frame {
 	bool vfetch;                    /* a DS/DNSKEY lookup of the validator */
 	bool refresh;                   /* its own question is not read from the cache */
 	bool failed;
+	uint16_t part;                  /* cache partition of sname: a forward rule's, or 0 */
+	bool fwd;                       /* sname is under a forward rule: dp holds its targets */
+	char fwd_rule[64];              /* that rule's name, for messages */
 	unsigned rcode;
 	struct iter_rrset *answer;
 	size_t n_answer, cap_answer;
@@ -86,6 +89,8 @@ struct resolve_req {
 	bool done;
 	bool refresh;                   /* resolve_set_refresh(): skip the cached answer */
 	bool cd;                        /* resolve_set_checking_disabled(): no validation */
+	const struct policy_view *view; /* resolve_set_view(): rules of the client's view */
+	bool novalidate;                /* the view does not validate */
 	struct val val;                 /* DNSSEC validation of frame 0's answer */
 	struct resolve_result result;
 	char why[RESOLVE_EDE_TEXT_MAX]; /* the last failure seen below frame 0 */
@@ -137,6 +142,16 @@ enum resolve_step resolve_send_query(struct resolve_req *q, struct frame *f,
 				     struct resolve_query *out);
 bool resolve_minimised(const struct frame *f);
 void resolve_qmin_advance(struct frame *f);
+
+/* resolve_forward.c */
+/* Where sname goes: a forward rule's targets (f->fwd, f->part) or recursion. */
+void resolve_route(struct resolve_req *q, struct frame *f);
+/* The delegation point of a forwarded frame: the rule's targets. */
+void resolve_forward_dp(struct resolve_req *q, struct frame *f);
+/* Every target of the rule failed: SERVFAIL with EDE 22 naming them. */
+void resolve_forward_exhausted(struct resolve_req *q, struct frame *f);
+/* Is name under a forward rule with validate: false (answered insecure)? */
+bool resolve_unvalidated(const struct resolve_req *q, const uint8_t *name);
 
 /* resolve_validate.c */
 bool resolve_validation_wanted(const struct resolve_req *q);

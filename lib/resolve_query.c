@@ -27,7 +27,7 @@ static void name_suffix(const uint8_t *name, unsigned n, uint8_t *out)
 static void choose_ask(const struct resolve_req *q, struct frame *f)
 {
 	unsigned zl = wire_name_labels(f->dp.zone), sl = wire_name_labels(f->sname);
-	if (!q->opts.qname_minimisation || f->qmin_off || sl <= zl + 1) {
+	if (!q->opts.qname_minimisation || f->qmin_off || f->fwd || sl <= zl + 1) {
 		memcpy(f->ask, f->sname, wire_name_len(f->sname));
 		f->ask_type = f->qtype;
 		return;
@@ -222,7 +222,8 @@ static void build_query(struct resolve_req *q, struct frame *f, const struct srv
 		randomise_case(q, q->sent_name);
 	q->sent_edns = si->no_edns_until_ms <= resolve_now_ms(q);
 	wire_builder_init(&b, q->pkt, sizeof(q->pkt));
-	wire_builder_header(&b, q->id, 0, 0); /* RD=0: we iterate (RFC 1034 §5.3.3) */
+	/* RD=0: we iterate (RFC 1034 §5.3.3); a forward target recurses for us (RD=1). */
+	wire_builder_header(&b, q->id, f->fwd ? DNS_FLAG_RD : 0, 0);
 	wire_builder_question(&b, q->sent_name, f->ask_type, DNS_CLASS_IN);
 	if (q->sent_edns) {
 		/* RFC 4035 §4.9.1: a validator asks for the signatures (DO). */
@@ -280,12 +281,19 @@ bool resolve_st_query(struct resolve_req *q, struct frame *f, struct resolve_que
 		return false;
 	}
 	choose_ask(q, f);
-	if (deleg_choose(&f->dp, &q->opts.addr, q->r->servers, resolve_now_ms(q),
-			 env_random_u32(q->r->env), &q->server)) {
+	/* Forward targets were chosen by the operator: any address, loopback included. */
+	static const struct deleg_policy any = { .ipv4 = true, .ipv6 = true,
+						 .query_loopback = true };
+	if (deleg_choose(&f->dp, f->fwd ? &any : &q->opts.addr, q->r->servers,
+			 resolve_now_ms(q), env_random_u32(q->r->env), &q->server)) {
 		deleg_note_try(&f->dp, &q->server);
 		q->transport = RESOLVE_UDP;
 		*step = resolve_send_query(q, f, out);
 		return true;
+	}
+	if (f->fwd) {
+		resolve_forward_exhausted(q, f);
+		return false;
 	}
 	if (start_ns_lookup(q, f))
 		return false;

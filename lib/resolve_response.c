@@ -7,15 +7,19 @@
 
 #include "lib/wire/dns.h"
 
-static void cache_rrset(struct resolve_req *q, const struct iter_rrset *s, enum cache_rank rank)
+/* Stored in the partition of the frame that asked: what a forward target said stays with
+ * its rule, even for names outside the rule's domain. */
+static void cache_rrset(struct resolve_req *q, const struct frame *f, const struct iter_rrset *s,
+			enum cache_rank rank)
 {
 	struct rrcache_sigs sigs = { s->sigs, s->sig_size, s->sig_count };
-	rrcache_put_rrset(q->r->cache, s->owner, s->type, s->ttl, rank, s->count, s->rdata,
-			  s->size, &sigs, resolve_now_wall(q));
+	rrcache_put_rrset(q->r->cache, s->owner, RRCACHE_KEY(f->part, s->type), s->ttl, rank,
+			  s->count, s->rdata, s->size, &sigs, resolve_now_wall(q));
 }
 
 /* Cache the addresses of NS targets found in the additional section, when in bailiwick. */
-static void cache_ns_addresses(struct resolve_req *q, const struct wire_msg *m,
+static void cache_ns_addresses(struct resolve_req *q, const struct frame *f,
+			       const struct wire_msg *m,
 			       const struct iter_rrset *ns, const uint8_t *bailiwick)
 {
 	uint32_t off = 0;
@@ -30,7 +34,7 @@ static void cache_ns_addresses(struct resolve_req *q, const struct wire_msg *m,
 		for (int t = 0; t < 2; t++) {
 			struct iter_rrset a;
 			if (iter_gather(m, WIRE_ADDITIONAL, target, types[t], &a) > 0) {
-				cache_rrset(q, &a, CACHE_RANK_GLUE);
+				cache_rrset(q, f, &a, CACHE_RANK_GLUE);
 				iter_rrset_free(&a);
 			}
 		}
@@ -52,7 +56,9 @@ static void negative(struct resolve_req *q, struct frame *f, const struct wire_m
 	const uint8_t *rd = iter_rrset_first(&s, &rdlen);
 	if (rd)
 		rrcache_put_negative(q->r->cache, name,
-				     rcode == DNS_RCODE_NXDOMAIN ? CACHE_TYPE_NXDOMAIN : f->qtype,
+				     RRCACHE_KEY(f->part, rcode == DNS_RCODE_NXDOMAIN
+							     ? CACHE_TYPE_NXDOMAIN
+							     : f->qtype),
 				     s.owner, s.ttl, rd, rdlen, resolve_now_wall(q));
 	/* RFC 2308 §5: the SOA goes to the client with the negative TTL, capped as in the cache. */
 	s.ttl = rrcache_clamp_negative_ttl(q->r->cache,
@@ -97,7 +103,7 @@ static bool answer_any(struct resolve_req *q, struct frame *f, const struct wire
 		struct iter_rrset s;
 		if (seen || iter_gather(m, WIRE_ANSWER, name, rr->type, &s) <= 0)
 			continue;
-		cache_rrset(q, &s, rank);
+		cache_rrset(q, f, &s, rank);
 		append_answer(q, f, &s);
 		found = true;
 	}
@@ -121,9 +127,9 @@ static void on_answer(struct resolve_req *q, struct frame *f, const struct wire_
 			return;
 		}
 		if (iter_gather(m, WIRE_ANSWER, cur, f->qtype, &s) > 0) {
-			cache_rrset(q, &s, rank);
+			cache_rrset(q, f, &s, rank);
 			if (f->qtype == DNS_TYPE_NS)
-				cache_ns_addresses(q, m, &s, f->dp.zone);
+				cache_ns_addresses(q, f, m, &s, f->dp.zone);
 			append_answer(q, f, &s);
 			f->rcode = DNS_RCODE_NOERROR;
 			f->state = FS_DONE;
@@ -141,7 +147,7 @@ static void on_answer(struct resolve_req *q, struct frame *f, const struct wire_
 			uint8_t packed[2 + WIRE_NAME_MAX];
 			size_t tl = wire_name_len(target);
 			if (iter_gather(m, WIRE_ANSWER, d->owner, DNS_TYPE_DNAME, &ds) > 0) {
-				cache_rrset(q, &ds, rank);
+				cache_rrset(q, f, &ds, rank);
 				append_answer(q, f, &ds);
 			}
 			wire_write_u16(packed, (uint16_t)tl);
@@ -161,7 +167,7 @@ static void on_answer(struct resolve_req *q, struct frame *f, const struct wire_
 				iter_rrset_free(&s);
 				break;
 			}
-			cache_rrset(q, &s, rank);
+			cache_rrset(q, f, &s, rank);
 			append_answer(q, f, &s);
 			if (!resolve_chain_follow(q, f, target))
 				return;
@@ -204,7 +210,7 @@ static void on_referral(struct resolve_req *q, struct frame *f, const struct wir
 		f->state = FS_QUERY;
 		return;
 	}
-	cache_rrset(q, &ns, CACHE_RANK_REFERRAL);
+	cache_rrset(q, f, &ns, CACHE_RANK_REFERRAL);
 	deleg_init(&f->dp, cutname, old_zone);
 	uint32_t off = 0;
 	while (off + 2 <= ns.size) {
@@ -239,7 +245,7 @@ static void on_referral(struct resolve_req *q, struct frame *f, const struct wir
 		if (in_bailiwick) {
 			struct iter_rrset g;
 			if (iter_gather(m, WIRE_ADDITIONAL, rr->owner, rr->type, &g) > 0) {
-				cache_rrset(q, &g, CACHE_RANK_GLUE);
+				cache_rrset(q, f, &g, CACHE_RANK_GLUE);
 				iter_rrset_free(&g);
 			}
 		}
@@ -318,6 +324,11 @@ void resolve_on_response(struct resolve_req *q, struct frame *f, const struct wi
 		}
 		return;
 	case IR_REFERRAL:
+		if (f->fwd) {
+			/* A forward target must resolve, not refer: it is no recursive server. */
+			resolve_server_failed(q, f, SRV_LAME);
+			return;
+		}
 		deleg_note_result(&f->dp, &q->server, -1);
 		on_referral(q, f, m, cut);
 		return;

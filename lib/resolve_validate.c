@@ -157,9 +157,9 @@ static void fail_as(struct resolve_req *q, bool remember, int ede, const char *f
 							   ? CACHE_TYPE_NXDOMAIN
 							   : f->qtype)
 						: f->answer[q->val.item].type;
-		struct rrcache_judged d = judged_data(q->val.negative ? f->soa
-								      : &f->answer[q->val.item]);
-		rrcache_mark_bogus(q->r->cache, owner, type, &d, (uint8_t)ede, q->opts.bogus_ttl,
+		const struct iter_rrset *j = q->val.negative ? f->soa : &f->answer[q->val.item];
+		struct rrcache_judged d = judged_data(j);
+		rrcache_mark_bogus(q->r->cache, owner, RRCACHE_KEY(j->part, type), &d, (uint8_t)ede, q->opts.bogus_ttl,
 				   resolve_now_wall(q));
 	}
 	if (q->val.over_budget)
@@ -347,7 +347,8 @@ static void adopt_keys(struct resolve_req *q, const struct frame *c, const uint8
 	set_name(v->cursor, zone);
 	v->have_keys = true;
 	struct rrcache_judged d = judged_data(keys);
-	rrcache_set_security(q->r->cache, keys->owner, DNS_TYPE_DNSKEY, &d, CACHE_SEC_SECURE, 0,
+	rrcache_set_security(q->r->cache, keys->owner, RRCACHE_KEY(keys->part, DNS_TYPE_DNSKEY),
+			     &d, CACHE_SEC_SECURE, 0,
 			     resolve_now_wall(q));
 	v->state = VAL_DESCEND;
 }
@@ -484,7 +485,8 @@ static void ds_done(struct resolve_req *q, const struct frame *c)
 			return;
 		}
 		struct rrcache_judged dd = judged_data(ds);
-		rrcache_set_security(q->r->cache, ds->owner, DNS_TYPE_DS, &dd, CACHE_SEC_SECURE, 0,
+		rrcache_set_security(q->r->cache, ds->owner, RRCACHE_KEY(ds->part, DNS_TYPE_DS), &dd,
+				     CACHE_SEC_SECURE, 0,
 				     resolve_now_wall(q));
 		/* RFC 4035 §5.2: DS records only of algorithms or digests unknown here make
 		 * the delegation insecure, not bogus. */
@@ -534,7 +536,8 @@ static void ds_done(struct resolve_req *q, const struct frame *c)
 			q->f[q->depth - 1]->refresh = true;
 		return;
 	}
-	uint32_t type = c->rcode == DNS_RCODE_NXDOMAIN ? CACHE_TYPE_NXDOMAIN : DNS_TYPE_DS;
+	uint32_t type = RRCACHE_KEY(c->part, c->rcode == DNS_RCODE_NXDOMAIN ? CACHE_TYPE_NXDOMAIN
+									      : DNS_TYPE_DS);
 	struct rrcache_judged soa = c->soa ? judged_data(c->soa) : (struct rrcache_judged){ 0 };
 	const struct rrcache_judged *sd = c->soa ? &soa : NULL;
 	switch (d) {
@@ -823,7 +826,7 @@ static void verify_denial(struct resolve_req *q)
 	enum proof p = prove_nsec(q, name, f->qtype, nxdomain);
 	if (p == PROOF_NONE)
 		p = prove_nsec3(q, name, f->qtype, nxdomain, v->zone);
-	uint32_t key = nxdomain ? CACHE_TYPE_NXDOMAIN : f->qtype;
+	uint32_t key = RRCACHE_KEY(f->soa->part, nxdomain ? CACHE_TYPE_NXDOMAIN : f->qtype);
 	struct rrcache_judged soa = judged_data(f->soa);
 	/* A proven NODATA for DS says nothing of a cut by itself: the walk's DS lookups keep
 	 * their own marks, so this one is not written where they would read it. */
@@ -933,7 +936,8 @@ static void verify_rrset(struct resolve_req *q)
 	}
 	s->security = CACHE_SEC_SECURE;
 	struct rrcache_judged d = judged_data(s);
-	rrcache_set_security(q->r->cache, s->owner, s->type, &d, CACHE_SEC_SECURE, s->ttl,
+	rrcache_set_security(q->r->cache, s->owner, RRCACHE_KEY(s->part, s->type), &d,
+			     CACHE_SEC_SECURE, s->ttl,
 			     resolve_now_wall(q));
 	judged(q);
 }
@@ -985,7 +989,7 @@ static void next_denial(struct resolve_req *q)
 	uint8_t mark = s ? s->security : CACHE_SEC_UNCHECKED;
 	const struct anchors *as = q->r->anchors;
 	v->anchor = as ? anchors_closest(as, f->sname) : NULL;
-	if (!v->anchor || anchors_nta_covers(as, f->sname)) {
+	if (!v->anchor || anchors_nta_covers(as, f->sname) || resolve_unvalidated(q, f->sname)) {
 		insecure(q);
 		return;
 	}
@@ -1063,7 +1067,7 @@ static void next_rrset(struct resolve_req *q)
 	}
 	const struct anchors *as = q->r->anchors;
 	v->anchor = as ? anchors_closest(as, s->owner) : NULL;
-	if (!v->anchor || anchors_nta_covers(as, s->owner)) {
+	if (!v->anchor || anchors_nta_covers(as, s->owner) || resolve_unvalidated(q, s->owner)) {
 		insecure(q);
 		return;
 	}
@@ -1101,7 +1105,7 @@ static void descend(struct resolve_req *q)
 bool resolve_validation_wanted(const struct resolve_req *q)
 {
 	const struct frame *f = q->f[0];
-	return q->opts.dnssec && !q->cd && !f->failed && !q->val.started;
+	return q->opts.dnssec && !q->cd && !q->novalidate && !f->failed && !q->val.started;
 }
 
 void resolve_st_validate(struct resolve_req *q)

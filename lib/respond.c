@@ -155,7 +155,7 @@ static struct msgcache_key cache_key(const struct respond_ctx *ctx, const struct
 				     uint8_t flags)
 {
 	return (struct msgcache_key){ .qname = q->qname_lc, .qtype = q->qtype, .flags = flags,
-				      .view = ctx->view };
+				      .view = ctx->view->index };
 }
 
 /* A stored message (n bytes in out) becomes the answer to q: the query's ID, RD and CD, the
@@ -240,7 +240,7 @@ void respond_cache_store(const struct respond_ctx *ctx, const uint8_t *qname, ui
 		fits = put_resolved(&b, WIRE_AUTHORITY, &res->proof[i], true) == 0;
 	if (fits) {
 		struct msgcache_key k = { .qname = qname, .qtype = qtype, .flags = flags,
-					  .view = ctx->view };
+					  .view = ctx->view->index };
 		msgcache_put(ctx->msgs, &k, buf, b.len, ctx->now);
 	}
 }
@@ -272,6 +272,17 @@ size_t respond_stale(const struct respond_ctx *ctx, enum respond_transport t,
 	return n;
 }
 
+/* Does a local zone of the view answer name, rather than a rule? (A view without rules
+ * leaves it to the zone lookup alone: the common case costs no rule scan.) */
+static bool local_zone_answers(const struct policy_view *v, const uint8_t *name)
+{
+	if (v->n_rules == 0)
+		return true;
+	struct policy_decision d;
+	policy_decide(v, name, &d);
+	return d.kind == POLICY_ZONE;
+}
+
 /* Decide the answer of a well-formed standard query; *resolve when it needs recursion. */
 static void answer_query(const struct respond_ctx *ctx, const struct wire_query *q,
 			 struct reply *r, struct zone_answer *za, bool *have_records, bool *resolve)
@@ -295,7 +306,8 @@ static void answer_query(const struct respond_ctx *ctx, const struct wire_query 
 	default:
 		break;
 	}
-	if (zoneset_answer(ctx->zones, q->qname_lc, q->qtype, za)) {
+	if (local_zone_answers(ctx->view, q->qname_lc) &&
+	    zoneset_answer(&ctx->view->zones, q->qname_lc, q->qtype, za)) {
 		r->rcode = za->rcode;
 		r->flags |= DNS_FLAG_AA;
 		*have_records = true;
@@ -311,7 +323,7 @@ static void answer_query(const struct respond_ctx *ctx, const struct wire_query 
 		      "answered";
 }
 
-size_t respond_to_query(const struct respond_ctx *ctx, const struct respond_client *client,
+size_t respond_to_query(struct respond_ctx *ctx, const struct respond_client *client,
 			const uint8_t *pkt, size_t len, uint8_t *out, size_t outcap,
 			struct respond_stats *st, bool *resolve, struct wire_query *resolve_q)
 {
@@ -321,6 +333,7 @@ size_t respond_to_query(const struct respond_ctx *ctx, const struct respond_clie
 	bool have_records = false;
 
 	st->queries++;
+	ctx->view = policy_view_for(ctx->policy, client->family, client->addr);
 	enum wire_query_verdict v = wire_query_parse(pkt, len, &q);
 	if (v == WIRE_QUERY_DROP || outcap < DNS_MAX_UDP_NO_EDNS) {
 		st->dropped++;

@@ -16,6 +16,7 @@
 
 #include "lib/cache/msgcache.h"
 #include "lib/policy/access.h"
+#include "lib/policy/policy.h"
 #include "lib/resolve.h"
 #include "lib/wire/query.h"
 #include "lib/zone/zoneset.h"
@@ -26,11 +27,12 @@
 
 struct respond_ctx {
 	const struct access_list *access; /* server.access */
-	const struct zoneset *zones;      /* private + built-in zones */
+	const struct policy *policy;      /* views: VPCs, rules, private + built-in zones */
+	const struct policy_view *view;   /* the client's view (respond_to_query sets it from
+					   * the client's address); the message cache key */
 	uint16_t edns_buffer_size;        /* server.edns-buffer-size: our UDP payload size */
 	bool recursion;                   /* recursion.enabled: RA=1, resolve other names */
 	struct msgcache *msgs;            /* the fast path's answers (NULL: none) */
-	uint32_t view;                    /* the client's view: part of every message cache key */
 	bool prefetch;                    /* cache.prefetch: ask for refreshes near expiry */
 	int64_t now;                      /* wall-clock seconds, for the message cache */
 };
@@ -59,11 +61,12 @@ struct respond_client {
  * Returns the answer's length, or 0 when nothing is to be sent now: either the packet must be
  * dropped, or — when resolve is not NULL — the question needs resolution: then *resolve is
  * true and resolve_q holds the parsed query for respond_resolved().
+ * ctx->view is set to the client's view (the caller hands it to the resolution).
  * After the local zones, the fast path: a question whose answer is in the message cache is
  * answered from it. When that answer is near the end of its TTL the return is the answer's
  * length *and* *resolve is true: send the answer, and refresh the question in the
  * background. */
-size_t respond_to_query(const struct respond_ctx *ctx, const struct respond_client *client,
+size_t respond_to_query(struct respond_ctx *ctx, const struct respond_client *client,
 			const uint8_t *pkt, size_t len, uint8_t *out, size_t outcap,
 			struct respond_stats *st, bool *resolve, struct wire_query *resolve_q);
 

@@ -23,7 +23,8 @@ static uint32_t key_hash(const uint8_t *owner, uint32_t type)
 	size_t n = wire_name_len(owner);
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ owner[i]) * 16777619u;
-	h = (h ^ (type >> 16)) * 16777619u;
+	h = (h ^ (type >> 24)) * 16777619u;
+	h = (h ^ ((type >> 16) & 0xff)) * 16777619u;
 	h = (h ^ ((type >> 8) & 0xff)) * 16777619u;
 	h = (h ^ (type & 0xff)) * 16777619u;
 	/* Spread the low bits (which pick the bucket) from the high ones (the shard). */
@@ -80,7 +81,8 @@ static struct lru_node **find_slot(struct lruhash *t, const uint8_t *owner, uint
 	struct lru_node **p = lruhash_chain(t, h);
 	for (; *p; p = &(*p)->hnext) {
 		const struct cache_entry *e = (const struct cache_entry *)*p;
-		if ((*p)->hash == h && e->type == type && wire_name_equal(e->owner, owner))
+		if ((*p)->hash == h && e->type == (type & RRCACHE_TYPE_MASK) &&
+		    e->part == type >> RRCACHE_PART_SHIFT && wire_name_equal(e->owner, owner))
 			return p;
 	}
 	return p;
@@ -101,7 +103,8 @@ static void remove_key(struct rrcache *c, const uint8_t *owner, uint32_t type)
 /* Insert a built entry in place of whatever holds its key (the shard is locked). */
 static void insert(struct lruhash *t, struct cache_entry *e)
 {
-	struct lru_node **slot = find_slot(t, e->owner, e->type, e->node.hash);
+	struct lru_node **slot = find_slot(t, e->owner, RRCACHE_KEY(e->part, e->type),
+					   e->node.hash);
 	if (*slot)
 		lruhash_remove(t, slot);
 	lruhash_insert(t, &e->node);
@@ -147,7 +150,8 @@ static struct cache_entry *entry_new(const uint8_t *owner, uint32_t type, uint32
 	memcpy(p, owner, olen);
 	e->node.hash = h;
 	e->node.cost = lruhash_alloc_cost(e); /* what the process pays, not only the payload */
-	e->type = type;
+	e->type = type & RRCACHE_TYPE_MASK;
+	e->part = (uint16_t)(type >> RRCACHE_PART_SHIFT);
 	e->owner = p;
 	*tail = p + olen;
 	return e;
@@ -159,6 +163,7 @@ int rrcache_put_rrset(struct rrcache *c, const uint8_t *owner, uint32_t type, ui
 {
 	uint32_t sig_size = sigs ? sigs->size : 0;
 	uint32_t h = key_hash(owner, type);
+	uint16_t e_part = (uint16_t)(type >> RRCACHE_PART_SHIFT);
 	struct lruhash *s = shard_of(c, h);
 	uint8_t *tail;
 	/* Built before the lock is taken: the lock covers only the table. */
@@ -187,7 +192,7 @@ int rrcache_put_rrset(struct rrcache *c, const uint8_t *owner, uint32_t type, ui
 	insert(s, e);
 	lruhash_unlock(s);
 	if (rank >= CACHE_RANK_NONAUTH)
-		remove_key(c, owner, CACHE_TYPE_NXDOMAIN); /* the name exists after all */
+		remove_key(c, owner, RRCACHE_KEY(e_part, CACHE_TYPE_NXDOMAIN)); /* it exists */
 	return 0;
 }
 
@@ -214,7 +219,7 @@ int rrcache_put_negative(struct rrcache *c, const uint8_t *owner, uint32_t type,
 		return -1;
 	memcpy(tail, soa_owner, slen);
 	memcpy(tail + slen, soa_rdata, soa_rdlen);
-	e->kind = type == CACHE_TYPE_NXDOMAIN ? CACHE_NXDOMAIN : CACHE_NODATA;
+	e->kind = e->type == CACHE_TYPE_NXDOMAIN ? CACHE_NXDOMAIN : CACHE_NODATA;
 	e->rank = CACHE_RANK_ANSWER;
 	e->expires = now + ttl;
 	e->rdata = tail + slen;

@@ -27,6 +27,15 @@
  * one for the reserved type 0) can read or write it as a type. */
 #define CACHE_TYPE_NXDOMAIN 0x10000u
 
+/* Answers got through a forward rule (lib/policy) live apart from those got by recursion,
+ * so that clients whose rules differ never see each other's: each rule has a partition
+ * (0 is recursion). Every `type` argument below is a key type: an RR type, or
+ * CACHE_TYPE_NXDOMAIN, with the partition in the bits above — RRCACHE_KEY(part, type).
+ * A plain type is partition 0. An entry's own `type` field is the bare type. */
+#define RRCACHE_PART_SHIFT 17
+#define RRCACHE_TYPE_MASK ((1u << RRCACHE_PART_SHIFT) - 1)
+#define RRCACHE_KEY(part, type) ((uint32_t)(type) | (uint32_t)(part) << RRCACHE_PART_SHIFT)
+
 /* RFC 2181 §5.4.1 trust ranking, lowest first. */
 enum cache_rank {
 	CACHE_RANK_GLUE = 1,        /* additional section, referral glue */
@@ -53,6 +62,7 @@ enum cache_sec {
 struct cache_entry {
 	struct lru_node node;                /* the table's links, hash and cost; first */
 	uint32_t type;                      /* RR type, or CACHE_TYPE_NXDOMAIN */
+	uint16_t part;                      /* partition: 0 recursion, else a forward rule's */
 	uint8_t kind;                       /* enum cache_kind */
 	uint8_t rank;                       /* enum cache_rank */
 	uint8_t security;                   /* enum cache_sec */

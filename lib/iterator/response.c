@@ -287,6 +287,7 @@ int iter_rrset_copy(struct iter_rrset *dst, const struct iter_rrset *src)
 	}
 	dst->security = src->security;
 	dst->ede = src->ede;
+	dst->part = src->part;
 	return 0;
 }
 

@@ -37,6 +37,7 @@ struct iter_rrset {
 	uint8_t *sigs;     /* their data, packed the same way; NULL when none */
 	uint8_t security;  /* enum cache_sec: what validation has found of it */
 	uint8_t ede;       /* CACHE_SEC_BOGUS: the EDE code it was found bogus with */
+	uint16_t part;     /* the cache partition it came from or goes to (lib/policy rules) */
 };
 
 /* Classify a response to (ask, qtype) sent to a server of `zone`. For IR_REFERRAL, *cut is

@@ -18,10 +18,41 @@ struct pending_rr {
 	uint8_t *rdata;
 };
 
+/* One alias as added, before the zone is indexed. */
+struct pending_alias {
+	uint8_t *owner;  /* canonical */
+	uint16_t type;
+	uint8_t *target; /* canonical */
+};
+
 struct zone_pending {
 	struct pending_rr *rrs;
 	size_t count, cap;
+	struct pending_alias *aliases;
+	size_t alias_count, alias_cap;
 };
+
+/* The alias types of Route 53 ("Supported DNS record types", alias column) less CNAME: an
+ * alias CNAME would be a CNAME that shares its name with other data, which RFC 1034 §3.6.2
+ * forbids to real ones. The names are for error texts. */
+static const struct alias_type {
+	uint16_t type;
+	const char *name;
+} alias_types[] = {
+	{ DNS_TYPE_A, "A" },   { DNS_TYPE_AAAA, "AAAA" }, { 257, "CAA" }, /* RFC 8659 */
+	{ DNS_TYPE_MX, "MX" }, { 35, "NAPTR" },            /* RFC 3403 */
+	{ DNS_TYPE_PTR, "PTR" }, { 99, "SPF" },            /* RFC 4408 */
+	{ DNS_TYPE_SRV, "SRV" }, { DNS_TYPE_TXT, "TXT" },
+};
+
+/* The mnemonic of an alias type, or NULL when the type cannot be an alias. */
+static const char *alias_type_name(uint16_t type)
+{
+	for (size_t i = 0; i < sizeof(alias_types) / sizeof(alias_types[0]); i++)
+		if (alias_types[i].type == type)
+			return alias_types[i].name;
+	return NULL;
+}
 
 /* Synthesised SOA values, chosen like a small private zone: a 5-minute negative TTL keeps
  * "the record exists now but clients still get NXDOMAIN" short. */
@@ -112,6 +143,66 @@ oom:
 	return -1;
 }
 
+int zone_add_alias(struct zone *z, const uint8_t *owner, uint16_t type, const uint8_t *target,
+		   char *err, size_t errlen)
+{
+	struct zone_pending *p = z->pending;
+	char name[WIRE_NAME_TEXT_MAX], apex[WIRE_NAME_TEXT_MAX];
+
+	if (!p) {
+		snprintf(err, errlen, "zone already finished");
+		return -1;
+	}
+	if (wire_name_len_bounded(owner, WIRE_NAME_MAX) < 0 ||
+	    wire_name_len_bounded(target, WIRE_NAME_MAX) < 0) {
+		snprintf(err, errlen, "alias owner or target is not a valid name");
+		return -1;
+	}
+	wire_name_to_text(owner, name, sizeof(name));
+	if (!wire_name_is_subdomain(owner, z->apex)) {
+		wire_name_to_text(z->apex, apex, sizeof(apex));
+		snprintf(err, errlen, "alias owner %s is outside the zone %s", name, apex);
+		return -1;
+	}
+	/* RFC 4592 would synthesise from a wildcard alias under every missing name; Route 53
+	 * aliases are per name, and so are ours. */
+	if (owner[0] == 1 && owner[1] == '*') {
+		snprintf(err, errlen, "alias owner %s is a wildcard; an alias needs an exact name",
+			 name);
+		return -1;
+	}
+	if (!alias_type_name(type)) {
+		snprintf(err, errlen,
+			 "alias %s of type %u: an alias can only be of type A, AAAA, CAA, MX, "
+			 "NAPTR, PTR, SPF, SRV or TXT", name, type);
+		return -1;
+	}
+	if (p->alias_count == p->alias_cap) {
+		size_t ncap = p->alias_cap ? p->alias_cap * 2 : 16;
+		struct pending_alias *n = realloc(p->aliases, ncap * sizeof(*n));
+		if (!n)
+			goto oom;
+		p->aliases = n;
+		p->alias_cap = ncap;
+	}
+	struct pending_alias *a = &p->aliases[p->alias_count];
+	a->owner = dup_bytes(owner, wire_name_len(owner));
+	a->target = dup_bytes(target, wire_name_len(target));
+	if (!a->owner || !a->target) {
+		free(a->owner);
+		free(a->target);
+		goto oom;
+	}
+	wire_name_lower(a->owner);
+	wire_name_lower(a->target);
+	a->type = type;
+	p->alias_count++;
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
 static int cmp_pending(const void *a, const void *b)
 {
 	const struct pending_rr *x = a, *y = b;
@@ -125,6 +216,22 @@ static int cmp_pending(const void *a, const void *b)
 	if (c)
 		return c;
 	return (x->rdlen > y->rdlen) - (x->rdlen < y->rdlen);
+}
+
+static int cmp_pending_alias(const void *a, const void *b)
+{
+	const struct pending_alias *x = a, *y = b;
+	int c = wire_name_compare(x->owner, y->owner);
+	if (c)
+		return c;
+	if (x->type != y->type)
+		return x->type < y->type ? -1 : 1;
+	return wire_name_compare(x->target, y->target);
+}
+
+static bool same_alias_key(const struct pending_alias *x, const struct pending_alias *y)
+{
+	return x->type == y->type && wire_name_equal(x->owner, y->owner);
 }
 
 static int cmp_name_ptr(const void *a, const void *b)
@@ -164,31 +271,46 @@ static void free_pending(struct zone_pending *p)
 		free(p->rrs[i].owner);
 		free(p->rrs[i].rdata);
 	}
+	for (size_t i = 0; i < p->alias_count; i++) {
+		free(p->aliases[i].owner);
+		free(p->aliases[i].target);
+	}
 	free(p->rrs);
+	free(p->aliases);
 	free(p);
 }
 
-/* Collect the distinct owner names plus every ancestor up to the apex (the empty
- * non-terminals), sorted canonically. Pointers refer to pending owners. */
+/* Append owner and its ancestors up to the apex; ancestors are suffixes of owner's bytes. */
+static void add_with_ancestors(const uint8_t **names, size_t *n, const uint8_t *owner,
+			       const uint8_t *apex)
+{
+	for (const uint8_t *a = owner;; a = wire_name_parent(a)) {
+		names[(*n)++] = a;
+		if (wire_name_equal(a, apex) || *a == 0)
+			break;
+	}
+}
+
+/* Collect the distinct owner names of records and aliases plus every ancestor up to the apex
+ * (the empty non-terminals), sorted canonically. Pointers refer to pending owners. */
 static const uint8_t **collect_names(const struct zone *z, size_t *out_n)
 {
 	const struct zone_pending *p = z->pending;
 	size_t cap = 1, n = 0;
 	for (size_t i = 0; i < p->count; i++)
 		cap += wire_name_labels(p->rrs[i].owner) + 1;
+	for (size_t i = 0; i < p->alias_count; i++)
+		cap += wire_name_labels(p->aliases[i].owner) + 1;
 	const uint8_t **names = malloc(cap * sizeof(*names));
 	if (!names)
 		return NULL;
 	for (size_t i = 0; i < p->count; i++) {
 		if (i > 0 && wire_name_compare(p->rrs[i - 1].owner, p->rrs[i].owner) == 0)
 			continue;
-		/* ancestors are suffixes of the owner's own bytes */
-		for (const uint8_t *a = p->rrs[i].owner;; a = wire_name_parent(a)) {
-			names[n++] = a;
-			if (wire_name_equal(a, z->apex) || *a == 0)
-				break;
-		}
+		add_with_ancestors(names, &n, p->rrs[i].owner, z->apex);
 	}
+	for (size_t i = 0; i < p->alias_count; i++)
+		add_with_ancestors(names, &n, p->aliases[i].owner, z->apex);
 	qsort(names, n, sizeof(*names), cmp_name_ptr);
 	size_t u = 0;
 	for (size_t i = 0; i < n; i++)
@@ -243,6 +365,50 @@ static int fill_node(struct zone_node *node, const struct zone_pending *p, size_
 	return 0;
 }
 
+/* Build the aliases of one node from the sorted pending aliases [*i, ...) with that owner;
+ * the same alias twice is one alias. */
+static int fill_aliases(struct zone_node *node, const struct zone_pending *p, size_t *i)
+{
+	size_t start = *i, end = *i;
+	while (end < p->alias_count && wire_name_equal(p->aliases[end].owner, node->name))
+		end++;
+	*i = end;
+	if (end == start)
+		return 0;
+	node->aliases = calloc(end - start, sizeof(*node->aliases));
+	if (!node->aliases)
+		return -1;
+	for (size_t k = start; k < end; k++) {
+		if (k > start && same_alias_key(&p->aliases[k - 1], &p->aliases[k]))
+			continue;
+		struct zone_alias *a = &node->aliases[node->alias_count++];
+		a->type = p->aliases[k].type;
+		a->target = dup_bytes(p->aliases[k].target, wire_name_len(p->aliases[k].target));
+		if (!a->target)
+			return -1;
+	}
+	return 0;
+}
+
+/* One (owner, type) answers from one target: two different targets are a mistake, not a
+ * round robin. The pending aliases must be sorted. */
+static int check_alias_duplicates(const struct zone_pending *p, char *err, size_t errlen)
+{
+	char owner[WIRE_NAME_TEXT_MAX], t1[WIRE_NAME_TEXT_MAX], t2[WIRE_NAME_TEXT_MAX];
+	for (size_t i = 1; i < p->alias_count; i++) {
+		const struct pending_alias *x = &p->aliases[i - 1], *y = &p->aliases[i];
+		if (!same_alias_key(x, y) || wire_name_equal(x->target, y->target))
+			continue;
+		wire_name_to_text(y->owner, owner, sizeof(owner));
+		wire_name_to_text(x->target, t1, sizeof(t1));
+		wire_name_to_text(y->target, t2, sizeof(t2));
+		snprintf(err, errlen, "alias %s %s has two targets, %s and %s", owner,
+			 alias_type_name(y->type), t1, t2);
+		return -1;
+	}
+	return 0;
+}
+
 /* RFC 1034 §3.6.2 and RFC 2181 §10.1: a CNAME is alone at its name and single. */
 static int check_node(const struct zone_node *n, char *err, size_t errlen)
 {
@@ -263,6 +429,109 @@ static int check_node(const struct zone_node *n, char *err, size_t errlen)
 	return 0;
 }
 
+/* An alias stands in for the records of its type: beside records of that type one of the two
+ * would never be seen, and beside a CNAME it would break RFC 1034 §3.6.2 (CNAME alone). */
+static int check_node_aliases(const struct zone_node *n, char *err, size_t errlen)
+{
+	char name[WIRE_NAME_TEXT_MAX];
+	if (n->alias_count == 0)
+		return 0;
+	wire_name_to_text(n->name, name, sizeof(name));
+	for (uint16_t i = 0; i < n->alias_count; i++) {
+		const char *type = alias_type_name(n->aliases[i].type);
+		if (zone_node_rrset(n, DNS_TYPE_CNAME)) {
+			snprintf(err, errlen,
+				 "alias %s %s sits beside a CNAME; a CNAME must be alone at "
+				 "its name", name, type);
+			return -1;
+		}
+		if (zone_node_rrset(n, n->aliases[i].type)) {
+			snprintf(err, errlen,
+				 "alias %s %s sits beside %s records at the same name; keep "
+				 "one of them", name, type, type);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A target in this zone is known now: it must exist and hold the type, as records or as an
+ * alias, since Route 53 refuses an alias to a record that is not there. A target outside the
+ * zone is resolved at query time. */
+static int check_alias_target(const struct zone *z, const struct zone_node *n,
+			      const struct zone_alias *a, char *err, size_t errlen)
+{
+	char name[WIRE_NAME_TEXT_MAX], target[WIRE_NAME_TEXT_MAX], apex[WIRE_NAME_TEXT_MAX];
+	if (!wire_name_is_subdomain(a->target, z->apex))
+		return 0;
+	const struct zone_node *t = zone_find_node(z, a->target);
+	if (t && (zone_node_rrset(t, a->type) || zone_node_alias(t, a->type)))
+		return 0;
+	const char *type = alias_type_name(a->type);
+	wire_name_to_text(n->name, name, sizeof(name));
+	wire_name_to_text(a->target, target, sizeof(target));
+	wire_name_to_text(z->apex, apex, sizeof(apex));
+	if (!t)
+		snprintf(err, errlen, "alias %s %s points at %s, which does not exist in zone %s",
+			 name, type, target, apex);
+	else
+		snprintf(err, errlen, "alias %s %s points at %s, which has no %s records", name,
+			 type, target, type);
+	return -1;
+}
+
+/* Follow an alias through the zone. Every target in the zone holds the type (checked
+ * first), so a walk still on aliases after more steps than the zone has aliases is a loop. */
+static int check_alias_loop(const struct zone *z, const struct zone_node *n,
+			    const struct zone_alias *a, size_t alias_total, char *err,
+			    size_t errlen)
+{
+	const uint8_t *t = a->target;
+	for (size_t steps = 0; wire_name_is_subdomain(t, z->apex); steps++) {
+		const struct zone_node *tn = zone_find_node(z, t);
+		if (!tn || zone_node_rrset(tn, a->type))
+			return 0;
+		const uint8_t *next = zone_node_alias(tn, a->type);
+		if (!next)
+			return 0;
+		if (steps > alias_total) {
+			char name[WIRE_NAME_TEXT_MAX], target[WIRE_NAME_TEXT_MAX];
+			wire_name_to_text(n->name, name, sizeof(name));
+			wire_name_to_text(a->target, target, sizeof(target));
+			snprintf(err, errlen,
+				 "alias %s %s points at %s, and the aliases from there loop "
+				 "without reaching %s records", name, alias_type_name(a->type),
+				 target, alias_type_name(a->type));
+			return -1;
+		}
+		t = next;
+	}
+	return 0;
+}
+
+/* The alias rules of zone_finish, on the indexed zone: targets first, then loops (the loop
+ * walk relies on every in-zone target holding the type). */
+static int check_aliases(const struct zone *z, char *err, size_t errlen)
+{
+	size_t total = 0;
+	for (size_t k = 0; k < z->node_count; k++) {
+		const struct zone_node *n = &z->nodes[k];
+		total += n->alias_count;
+		if (check_node_aliases(n, err, errlen) < 0)
+			return -1;
+		for (uint16_t i = 0; i < n->alias_count; i++)
+			if (check_alias_target(z, n, &n->aliases[i], err, errlen) < 0)
+				return -1;
+	}
+	for (size_t k = 0; total && k < z->node_count; k++) {
+		const struct zone_node *n = &z->nodes[k];
+		for (uint16_t i = 0; i < n->alias_count; i++)
+			if (check_alias_loop(z, n, &n->aliases[i], total, err, errlen) < 0)
+				return -1;
+	}
+	return 0;
+}
+
 int zone_finish(struct zone *z, char *err, size_t errlen)
 {
 	struct zone_pending *p = z->pending;
@@ -273,6 +542,10 @@ int zone_finish(struct zone *z, char *err, size_t errlen)
 	if (soa_count == 0 && add_synth_soa(z, err, errlen) < 0)
 		return -1;
 	qsort(p->rrs, p->count, sizeof(*p->rrs), cmp_pending);
+	if (p->alias_count) /* qsort must not see the NULL array of a zone without aliases */
+		qsort(p->aliases, p->alias_count, sizeof(*p->aliases), cmp_pending_alias);
+	if (check_alias_duplicates(p, err, errlen) < 0)
+		return -1;
 
 	size_t nnames;
 	const uint8_t **names = collect_names(z, &nnames);
@@ -283,11 +556,11 @@ int zone_finish(struct zone *z, char *err, size_t errlen)
 		free(names);
 		goto oom;
 	}
-	size_t i = 0;
+	size_t i = 0, ai = 0;
 	for (size_t k = 0; k < nnames; k++) {
 		struct zone_node *node = &z->nodes[z->node_count++];
 		node->name = dup_bytes(names[k], wire_name_len(names[k]));
-		if (!node->name || fill_node(node, p, &i) < 0) {
+		if (!node->name || fill_node(node, p, &i) < 0 || fill_aliases(node, p, &ai) < 0) {
 			free(names);
 			goto oom;
 		}
@@ -299,6 +572,8 @@ int zone_finish(struct zone *z, char *err, size_t errlen)
 	for (size_t k = 0; k < z->node_count; k++)
 		if (check_node(&z->nodes[k], err, errlen) < 0)
 			return -1;
+	if (check_aliases(z, err, errlen) < 0)
+		return -1;
 	const struct zone_node *apex = zone_find_node(z, z->apex);
 	z->soa = apex ? zone_node_rrset(apex, DNS_TYPE_SOA) : NULL;
 	if (!z->soa || z->soa->count != 1) {
@@ -320,7 +595,10 @@ void zone_free(struct zone *z)
 	for (size_t i = 0; i < z->node_count; i++) {
 		for (uint16_t k = 0; k < z->nodes[i].rrset_count; k++)
 			free(z->nodes[i].rrsets[k].rdata);
+		for (uint16_t k = 0; k < z->nodes[i].alias_count; k++)
+			free(z->nodes[i].aliases[k].target);
 		free(z->nodes[i].rrsets);
+		free(z->nodes[i].aliases);
 		free(z->nodes[i].name);
 	}
 	free(z->nodes);
@@ -349,6 +627,14 @@ const struct zone_rrset *zone_node_rrset(const struct zone_node *n, uint16_t typ
 	for (uint16_t i = 0; i < n->rrset_count; i++)
 		if (n->rrsets[i].type == type)
 			return &n->rrsets[i];
+	return NULL;
+}
+
+const uint8_t *zone_node_alias(const struct zone_node *n, uint16_t type)
+{
+	for (uint16_t i = 0; i < n->alias_count; i++)
+		if (n->aliases[i].type == type)
+			return n->aliases[i].target;
 	return NULL;
 }
 

@@ -277,7 +277,7 @@ static void test_opt_that_does_not_fit_is_refused(void **state)
 
 struct world {
 	struct zone *zone;
-	struct zoneset zs;
+	struct policy policy;
 	struct access_rule rules[1];
 	struct access_list access;
 	struct respond_ctx ctx;
@@ -313,12 +313,15 @@ static int setup_world(void **state)
 	if (zone_finish(w.zone, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
 	const struct zone *zones[] = { w.zone };
-	assert_int_equal(zoneset_init(&w.zs, zones, 1), 0);
+	const struct policy_assoc every = { .every = true };
+	assert_int_equal(policy_build(&w.policy, NULL, 0, NULL, 0, zones, &every, 1, NULL, 0,
+				      false),
+			 0);
 	assert_int_equal(cidr_parse("127.0.0.0/8", &w.rules[0].net, err, sizeof(err)), 0);
 	w.rules[0].allow = true;
 	w.access = (struct access_list){ w.rules, 1 };
-	w.ctx = (struct respond_ctx){ .access = &w.access, .zones = &w.zs,
-				      .edns_buffer_size = 1232 };
+	w.ctx = (struct respond_ctx){ .access = &w.access, .policy = &w.policy,
+				      .view = &w.policy.views[0], .edns_buffer_size = 1232 };
 	*state = &w;
 	return 0;
 }
@@ -326,7 +329,7 @@ static int setup_world(void **state)
 static int teardown_world(void **state)
 {
 	struct world *w = *state;
-	zoneset_clear(&w->zs);
+	policy_clear(&w->policy);
 	zone_free(w->zone);
 	return 0;
 }

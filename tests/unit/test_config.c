@@ -102,7 +102,7 @@ static bool ask(const struct cairn_config *cfg, const char *qname, uint16_t qtyp
 	static uint8_t n[WIRE_NAME_MAX];
 	assert_true(wire_name_from_text(qname, NULL, n) > 0);
 	wire_name_lower(n);
-	return zoneset_answer(&cfg->zoneset, n, qtype, &za);
+	return zoneset_answer(&cfg->policy.views[0].zones, n, qtype, &za);
 }
 
 static const uint8_t *first_rdata(unsigned i, uint16_t *len)

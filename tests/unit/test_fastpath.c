@@ -21,6 +21,7 @@
 #include "lib/zone/load.h"
 #include "lib/zone/zone.h"
 #include "lib/zone/zoneset.h"
+#include "lib/policy/policy.h"
 
 #define T0 1700000000
 
@@ -74,7 +75,10 @@ struct world {
 	struct msgcache *msgs;
 	struct access_rule rule;
 	struct access_list access;
-	struct zoneset zones;
+	struct cidr other_net;            /* VPC "other": 127.0.0.2/32 */
+	struct policy_vpc other;
+	struct policy policy;
+	const uint8_t *client;            /* the address ask() queries from */
 	struct respond_ctx ctx;
 	struct respond_stats st;
 };
@@ -89,15 +93,25 @@ static struct world *world_new(void)
 	assert_int_equal(cidr_parse("127.0.0.0/8", &w.rule.net, err, sizeof(err)), 0);
 	w.rule.allow = true;
 	w.access = (struct access_list){ &w.rule, 1 };
-	w.ctx = (struct respond_ctx){ .access = &w.access, .zones = &w.zones,
-				      .edns_buffer_size = 1232, .recursion = true,
-				      .msgs = w.msgs, .view = 0, .prefetch = true, .now = T0 };
+	assert_int_equal(cidr_parse("127.0.0.2/32", &w.other_net, err, sizeof(err)), 0);
+	w.other = (struct policy_vpc){ .name = "other", .id = "vpc-other", .cidrs = &w.other_net,
+				       .n_cidrs = 1 };
+	assert_int_equal(policy_build(&w.policy, &w.other, 1, NULL, 0, NULL, NULL, 0, NULL, 0,
+				      false),
+			 0);
+	static const uint8_t localhost[4] = { 127, 0, 0, 1 };
+	w.client = localhost;
+	w.ctx = (struct respond_ctx){ .access = &w.access, .policy = &w.policy,
+				      .view = &w.policy.views[0], .edns_buffer_size = 1232,
+				      .recursion = true, .msgs = w.msgs, .prefetch = true,
+				      .now = T0 };
 	return &w;
 }
 
 static void world_free(struct world *w)
 {
 	msgcache_free(w->msgs);
+	policy_clear(&w->policy);
 }
 
 /* A query for name/A: id, flags word, with or without an OPT (DO as given). */
@@ -133,8 +147,8 @@ static void store_answer(struct world *w)
 
 static size_t ask(struct world *w, const uint8_t *q, size_t len, uint8_t *out, bool *resolve)
 {
-	static const uint8_t addr[4] = { 127, 0, 0, 1 };
-	struct respond_client c = { .family = AF_INET, .addr = addr, .transport = RESPOND_UDP };
+	struct respond_client c = { .family = AF_INET, .addr = w->client,
+				    .transport = RESPOND_UDP };
 	struct wire_query parsed;
 	*resolve = false;
 	return respond_to_query(&w->ctx, &c, q, len, out, 4096, &w->st, resolve, &parsed);
@@ -185,17 +199,22 @@ static void test_miss_and_other_keys_go_to_resolution(void **state)
 	size_t qlen = make_query(q, "www.example.com.", 1, DNS_FLAG_RD, true, true);
 	assert_int_equal(ask(w, q, qlen, out, &resolve), 0);
 	assert_true(resolve);
-	/* another view (issue #7's VPCs) never reads this one's answers */
-	w->ctx.view = 8;
+	/* a client of another view (a VPC) never reads the default view's answers */
+	static const uint8_t vpc_client[4] = { 127, 0, 0, 2 }, plain_client[4] = { 127, 0, 0, 1 };
+	w->client = vpc_client;
 	qlen = make_query(q, "www.example.com.", 2, DNS_FLAG_RD, true, false);
 	assert_int_equal(ask(w, q, qlen, out, &resolve), 0);
 	assert_true(resolve);
-	w->ctx.view = 0;
+	assert_int_equal(w->ctx.view->index, 1);
+	w->client = plain_client;
+	qlen = make_query(q, "www.example.com.", 3, DNS_FLAG_RD, true, false);
+	assert_int_not_equal(ask(w, q, qlen, out, &resolve), 0); /* its own view still has it */
+	w->ctx.view = &w->policy.views[0];
 	/* expired */
 	w->ctx.now = T0 + 300;
 	assert_int_equal(ask(w, q, qlen, out, &resolve), 0);
 	assert_true(resolve);
-	assert_int_equal(w->st.fast, 0);
+	assert_int_equal(w->st.fast, 1); /* only the question of the view that stored it */
 	world_free(w);
 }
 
@@ -237,7 +256,11 @@ static void test_local_zone_wins_over_a_cached_answer(void **state)
 	assert_int_equal(zone_add_text_rr(z, "www 60 IN A 10.0.0.1", err, sizeof(err)), 0);
 	assert_int_equal(zone_finish(z, err, sizeof(err)), 0);
 	const struct zone *zones[] = { z };
-	assert_int_equal(zoneset_init(&w->zones, zones, 1), 0);
+	const struct policy_assoc every = { .every = true };
+	policy_clear(&w->policy); /* a reload that adds the zone */
+	assert_int_equal(policy_build(&w->policy, NULL, 0, NULL, 0, zones, &every, 1, NULL, 0,
+				      false),
+			 0);
 	uint8_t q[512], out[4096];
 	bool resolve;
 	size_t qlen = make_query(q, "www.example.com.", 9, DNS_FLAG_RD, true, false);
@@ -248,9 +271,8 @@ static void test_local_zone_wins_over_a_cached_answer(void **state)
 	static const uint8_t local[4] = { 10, 0, 0, 1 };
 	assert_memory_equal(out + n - 11 - 4, local, 4); /* the A record's data, then the OPT */
 	assert_int_equal(w->st.fast, 0);
-	zoneset_clear(&w->zones);
-	zone_free(z);
 	world_free(w);
+	zone_free(z);
 }
 
 /* With prefetch off, nobody is asked to refresh, and the entry is not marked as told. */

@@ -1,5 +1,6 @@
 /* Unit tests for lib/zone: building zones, authoritative lookup (RFC 1034 §4.3.2, RFC 4592
- * wildcards, CNAME chains) and zonesets. Zone files and built-ins: test_zone_load.c. */
+ * wildcards, CNAME chains, Route 53-style aliases) and zonesets. Zone files and built-ins:
+ * test_zone_load.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -488,6 +489,373 @@ static void test_zone_without_soa_gets_a_synthesised_one(void **state)
 	zone_free(z);
 }
 
+/* ---- Route 53-style aliases ---- */
+
+/* One alias to add: absolute owner and target names. */
+struct alias_spec {
+	const char *owner;
+	uint16_t type;
+	const char *target;
+};
+
+static void add_aliases(struct zone *z, const struct alias_spec *aliases)
+{
+	uint8_t owner[WIRE_NAME_MAX], target[WIRE_NAME_MAX];
+	char err[512];
+	for (; aliases && aliases->owner; aliases++) {
+		name_of(aliases->owner, owner);
+		name_of(aliases->target, target);
+		if (zone_add_alias(z, owner, aliases->type, target, err, sizeof(err)) < 0)
+			fail_msg("alias %s: %s", aliases->owner, err);
+	}
+}
+
+static struct zone *make_alias_zone(const char *apex, const char *const *recs,
+				    const struct alias_spec *aliases)
+{
+	char err[512];
+	struct zone *z = start_zone(apex, recs);
+	add_aliases(z, aliases);
+	if (zone_finish(z, err, sizeof(err)) < 0)
+		fail_msg("zone %s: %s", apex, err);
+	return z;
+}
+
+static void expect_alias_finish_error(const char *const *recs, const struct alias_spec *aliases,
+				      const char *needle)
+{
+	char err[512] = "";
+	struct zone *z = start_zone("example.test.", recs);
+	add_aliases(z, aliases);
+	assert_int_equal(zone_finish(z, err, sizeof(err)), -1);
+	if (!strstr(err, needle))
+		fail_msg("error '%s' does not mention '%s'", err, needle);
+	zone_free(z);
+}
+
+/* The single A record of an answer entry is this address. */
+static void assert_one_a(const struct zone_answer_rr *a, const char *addr4)
+{
+	uint32_t off = 0;
+	const uint8_t *rd;
+	uint16_t len;
+	assert_int_equal(a->rrset->type, DNS_TYPE_A);
+	assert_int_equal(a->rrset->count, 1);
+	assert_true(zone_rrset_next(a->rrset, &off, &rd, &len));
+	assert_int_equal(len, 4);
+	assert_memory_equal(rd, addr4, 4);
+}
+
+static const char *const internal_recs[] = {
+	"@ 3600 IN SOA ns hostmaster 1 3600 600 86400 60",
+	"@ 3600 IN NS ns",
+	"ns 300 IN A 192.0.2.53",
+	"www 42 IN A 192.0.2.10",
+	NULL,
+};
+
+static const struct alias_spec apex_alias[] = {
+	{ "internal.example.", DNS_TYPE_A, "www.internal.example." },
+	{ "www2.internal.example.", DNS_TYPE_A, "www.internal.example." },
+	{ NULL, 0, NULL },
+};
+
+static void test_alias_at_apex_answers_target_records_with_target_ttl(void **state)
+{
+	(void)state;
+	struct zone *z = make_alias_zone("internal.example.", internal_recs, apex_alias);
+	assert_null(lookup(z, "internal.example.", DNS_TYPE_A));
+	assert_int_equal(ans.rcode, DNS_RCODE_NOERROR);
+	assert_int_equal(ans.n_answer, 1);
+	assert_int_equal(ans.n_authority, 0);
+	assert_owner(&ans.answer[0], "internal.example.");
+	assert_int_equal(ans.answer[0].ttl, 42);
+	assert_one_a(&ans.answer[0], "\xc0\x00\x02\x0a");
+	assert_null(ans.alias_target);
+	/* the apex SOA and NS beside the alias answer as usual */
+	assert_null(lookup(z, "internal.example.", DNS_TYPE_NS));
+	assert_int_equal(ans.n_answer, 1);
+	assert_int_equal(ans.answer[0].rrset->type, DNS_TYPE_NS);
+	assert_int_equal(ans.answer[0].ttl, 3600);
+	zone_free(z);
+}
+
+static void test_alias_answers_only_its_type_and_its_name_exists(void **state)
+{
+	(void)state;
+	struct zone *z = make_alias_zone("internal.example.", internal_recs, apex_alias);
+	assert_null(lookup(z, "internal.example.", DNS_TYPE_AAAA));
+	assert_negative(DNS_RCODE_NOERROR, 60);
+	assert_owner(&ans.authority[0], "internal.example.");
+	/* a name that holds only an alias is a node: other types are NODATA, not NXDOMAIN */
+	assert_null(lookup(z, "www2.internal.example.", DNS_TYPE_TXT));
+	assert_negative(DNS_RCODE_NOERROR, 60);
+	assert_null(lookup(z, "x.www2.internal.example.", DNS_TYPE_A));
+	assert_negative(DNS_RCODE_NXDOMAIN, 60);
+	assert_null(lookup(z, "www2.internal.example.", DNS_TYPE_A));
+	assert_int_equal(ans.n_answer, 1);
+	assert_owner(&ans.answer[0], "www2.internal.example.");
+	/* the node's RRsets stay real records; the alias is apart */
+	uint8_t n[WIRE_NAME_MAX];
+	name_of("www2.internal.example.", n);
+	const struct zone_node *node = zone_find_node(z, n);
+	assert_non_null(node);
+	assert_int_equal(node->rrset_count, 0);
+	assert_null(zone_node_rrset(node, DNS_TYPE_A));
+	assert_string_equal(text_of(zone_node_alias(node, DNS_TYPE_A)), "www.internal.example.");
+	assert_null(zone_node_alias(node, DNS_TYPE_AAAA));
+	zone_free(z);
+}
+
+static void test_any_at_alias_node_includes_the_in_zone_target(void **state)
+{
+	(void)state;
+	struct zone *z = make_alias_zone("internal.example.", internal_recs, apex_alias);
+	assert_null(lookup(z, "internal.example.", DNS_TYPE_ANY));
+	assert_int_equal(ans.n_answer, 3); /* NS, SOA, and the alias's A */
+	assert_int_equal(ans.n_authority, 0);
+	const struct zone_answer_rr *a = NULL;
+	for (unsigned i = 0; i < ans.n_answer; i++)
+		if (ans.answer[i].rrset->type == DNS_TYPE_A)
+			a = &ans.answer[i];
+	assert_non_null(a);
+	assert_owner(a, "internal.example.");
+	assert_int_equal(a->ttl, 42);
+	assert_null(lookup(z, "www2.internal.example.", DNS_TYPE_ANY));
+	assert_int_equal(ans.n_answer, 1);
+	assert_one_a(&ans.answer[0], "\xc0\x00\x02\x0a");
+	zone_free(z);
+}
+
+static void test_alias_chain_in_zone_ends_at_records(void **state)
+{
+	(void)state;
+	static const struct alias_spec chain[] = {
+		{ "a.internal.example.", DNS_TYPE_A, "b.internal.example." },
+		{ "b.internal.example.", DNS_TYPE_A, "www.internal.example." },
+		{ NULL, 0, NULL },
+	};
+	struct zone *z = make_alias_zone("internal.example.", internal_recs, chain);
+	assert_null(lookup(z, "a.internal.example.", DNS_TYPE_A));
+	assert_int_equal(ans.rcode, DNS_RCODE_NOERROR);
+	assert_int_equal(ans.n_answer, 1); /* no CNAME-like links in the answer */
+	assert_owner(&ans.answer[0], "a.internal.example.");
+	assert_int_equal(ans.answer[0].ttl, 42);
+	assert_one_a(&ans.answer[0], "\xc0\x00\x02\x0a");
+	assert_false(ans.chain_cut);
+	zone_free(z);
+}
+
+static void test_long_alias_chain_is_cut(void **state)
+{
+	(void)state;
+	char owners[21][64], targets[21][64];
+	struct alias_spec chain[21];
+	for (int i = 0; i < 20; i++) {
+		snprintf(owners[i], sizeof(owners[i]), "c%d.example.test.", i);
+		snprintf(targets[i], sizeof(targets[i]), "c%d.example.test.", i + 1);
+		chain[i] = (struct alias_spec){ owners[i], DNS_TYPE_A, targets[i] };
+	}
+	chain[20] = (struct alias_spec){ NULL, 0, NULL };
+	static const char *const recs[] = { "c20 300 IN A 192.0.2.1", NULL };
+	struct zone *z = make_alias_zone("example.test.", recs, chain);
+	serve(z, NULL);
+	assert_true(answer_through_set(&served, "c0.example.test.", DNS_TYPE_A));
+	assert_true(ans.chain_cut);
+	assert_int_equal(ans.n_answer, 0);
+	assert_null(ans.alias_target);
+	assert_true(answer_through_set(&served, "c7.example.test.", DNS_TYPE_A)); /* 13 */
+	assert_true(ans.chain_cut);
+	/* ZONE_CNAME_CHAIN_MAX aliases in a row still answer */
+	assert_true(answer_through_set(&served, "c8.example.test.", DNS_TYPE_A));
+	assert_false(ans.chain_cut);
+	assert_int_equal(ans.n_answer, 1);
+	assert_owner(&ans.answer[0], "c8.example.test.");
+	assert_one_a(&ans.answer[0], "\xc0\x00\x02\x01");
+	unserve();
+}
+
+static void test_alias_to_outside_name_is_left_to_the_caller(void **state)
+{
+	(void)state;
+	static const char *const recs[] = { "c 300 IN CNAME @", NULL };
+	static const struct alias_spec out[] = {
+		{ "example.test.", DNS_TYPE_A, "LB.Example.COM." },
+		{ NULL, 0, NULL },
+	};
+	struct zone *z = make_alias_zone("example.test.", recs, out);
+	serve(z, NULL);
+	assert_true(answer_through_set(&served, "example.test.", DNS_TYPE_A));
+	assert_int_equal(ans.rcode, DNS_RCODE_NOERROR);
+	assert_int_equal(ans.n_answer, 0);
+	assert_int_equal(ans.n_authority, 0);
+	assert_non_null(ans.alias_target);
+	assert_string_equal(text_of(ans.alias_target), "lb.example.com."); /* canonical */
+	assert_int_equal(ans.alias_type, DNS_TYPE_A);
+	assert_string_equal(text_of(ans.alias_owner), "example.test.");
+	assert_null(ans.leaves);
+	assert_false(ans.chain_cut);
+	/* reached through a CNAME: the answer holds the CNAME, the owner is its target */
+	assert_true(answer_through_set(&served, "c.example.test.", DNS_TYPE_A));
+	assert_int_equal(ans.n_answer, 1);
+	assert_int_equal(ans.answer[0].rrset->type, DNS_TYPE_CNAME);
+	assert_string_equal(text_of(ans.alias_target), "lb.example.com.");
+	assert_string_equal(text_of(ans.alias_owner), "example.test.");
+	/* another type at the same name is not the alias's business */
+	assert_true(answer_through_set(&served, "example.test.", DNS_TYPE_AAAA));
+	assert_null(ans.alias_target);
+	assert_negative(DNS_RCODE_NOERROR, 300);
+	unserve();
+}
+
+static void test_zoneset_resolves_alias_target_in_another_local_zone(void **state)
+{
+	(void)state;
+	static const struct alias_spec a_aliases[] = {
+		{ "www.a.test.", DNS_TYPE_A, "www.b.test." },
+		{ "gone.a.test.", DNS_TYPE_A, "nope.b.test." },
+		{ NULL, 0, NULL },
+	};
+	static const char *const a_recs[] = { "@ 300 IN SOA ns hm 1 2 3 4 30", NULL };
+	static const char *const b_recs[] = { "www 77 IN A 192.0.2.7", NULL };
+	struct zone *a = make_alias_zone("a.test.", a_recs, a_aliases);
+	struct zone *b = make_zone("b.test.", b_recs);
+	serve(a, b);
+	assert_true(answer_through_set(&served, "www.a.test.", DNS_TYPE_A));
+	assert_int_equal(ans.rcode, DNS_RCODE_NOERROR);
+	assert_int_equal(ans.n_answer, 1);
+	assert_owner(&ans.answer[0], "www.a.test.");
+	assert_int_equal(ans.answer[0].ttl, 77);
+	assert_one_a(&ans.answer[0], "\xc0\x00\x02\x07");
+	assert_null(ans.alias_target);
+	/* a target the other zone lacks: NODATA at the alias owner, with the owner zone's SOA */
+	assert_true(answer_through_set(&served, "gone.a.test.", DNS_TYPE_A));
+	assert_null(ans.alias_target);
+	assert_negative(DNS_RCODE_NOERROR, 30);
+	assert_owner(&ans.authority[0], "a.test.");
+	unserve();
+}
+
+static void test_finish_rejects_alias_to_missing_name(void **state)
+{
+	(void)state;
+	static const struct alias_spec aliases[] = {
+		{ "www2.example.test.", DNS_TYPE_A, "nope.example.test." },
+		{ NULL, 0, NULL },
+	};
+	expect_alias_finish_error(basic_recs, aliases,
+				  "alias www2.example.test. A points at nope.example.test., "
+				  "which does not exist in zone example.test.");
+}
+
+static void test_finish_rejects_alias_to_name_without_the_type(void **state)
+{
+	(void)state;
+	static const struct alias_spec aliases[] = {
+		{ "www2.example.test.", DNS_TYPE_A, "b.c.example.test." }, /* empty non-terminal */
+		{ NULL, 0, NULL },
+	};
+	expect_alias_finish_error(basic_recs, aliases,
+				  "alias www2.example.test. A points at b.c.example.test., "
+				  "which has no A records");
+	static const struct alias_spec mx[] = {
+		{ "www2.example.test.", DNS_TYPE_MX, "www.example.test." },
+		{ NULL, 0, NULL },
+	};
+	expect_alias_finish_error(basic_recs, mx, "which has no MX records");
+}
+
+static void test_finish_rejects_alias_beside_records_of_its_type(void **state)
+{
+	(void)state;
+	static const struct alias_spec aliases[] = {
+		{ "ns.example.test.", DNS_TYPE_A, "www.example.test." },
+		{ NULL, 0, NULL },
+	};
+	expect_alias_finish_error(basic_recs, aliases,
+				  "alias ns.example.test. A sits beside A records");
+}
+
+static void test_finish_rejects_alias_beside_cname(void **state)
+{
+	(void)state;
+	static const struct alias_spec aliases[] = {
+		{ "alias.example.test.", DNS_TYPE_AAAA, "www.example.test." },
+		{ NULL, 0, NULL },
+	};
+	expect_alias_finish_error(basic_recs, aliases,
+				  "alias alias.example.test. AAAA sits beside a CNAME");
+}
+
+static void test_finish_rejects_alias_loop(void **state)
+{
+	(void)state;
+	static const struct alias_spec loop[] = {
+		{ "l1.example.test.", DNS_TYPE_A, "l2.example.test." },
+		{ "l2.example.test.", DNS_TYPE_A, "l1.example.test." },
+		{ NULL, 0, NULL },
+	};
+	expect_alias_finish_error(basic_recs, loop, "loop");
+	static const struct alias_spec self[] = {
+		{ "self.example.test.", DNS_TYPE_TXT, "self.example.test." },
+		{ NULL, 0, NULL },
+	};
+	expect_alias_finish_error(basic_recs, self,
+				  "alias self.example.test. TXT points at self.example.test., and "
+				  "the aliases from there loop");
+}
+
+static void test_finish_rejects_alias_with_two_targets(void **state)
+{
+	(void)state;
+	static const struct alias_spec two[] = {
+		{ "x.example.test.", DNS_TYPE_A, "www.example.test." },
+		{ "x.example.test.", DNS_TYPE_A, "ns.example.test." },
+		{ NULL, 0, NULL },
+	};
+	expect_alias_finish_error(basic_recs, two, "alias x.example.test. A has two targets");
+	/* the same alias twice is one alias */
+	static const struct alias_spec same[] = {
+		{ "x.example.test.", DNS_TYPE_A, "www.example.test." },
+		{ "X.example.test.", DNS_TYPE_A, "WWW.example.test." },
+		{ NULL, 0, NULL },
+	};
+	struct zone *z = make_alias_zone("example.test.", basic_recs, same);
+	uint8_t n[WIRE_NAME_MAX];
+	name_of("x.example.test.", n);
+	assert_int_equal(zone_find_node(z, n)->alias_count, 1);
+	zone_free(z);
+}
+
+static void test_add_alias_rejects_wildcard_owner_bad_type_and_outside_owner(void **state)
+{
+	(void)state;
+	uint8_t owner[WIRE_NAME_MAX], target[WIRE_NAME_MAX];
+	char err[512] = "";
+	struct zone *z = start_zone("example.test.", basic_recs);
+	name_of("www.example.test.", target);
+
+	name_of("*.example.test.", owner);
+	assert_int_equal(zone_add_alias(z, owner, DNS_TYPE_A, target, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "alias owner *.example.test. is a wildcard"));
+
+	name_of("x.example.test.", owner);
+	static const uint16_t refused[] = { DNS_TYPE_CNAME, DNS_TYPE_SOA, DNS_TYPE_NS,
+					    DNS_TYPE_DNAME, DNS_TYPE_RRSIG, DNS_TYPE_ANY };
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		err[0] = 0;
+		assert_int_equal(zone_add_alias(z, owner, refused[i], target, err, sizeof(err)),
+				 -1);
+		assert_non_null(strstr(err, "an alias can only be of type A, AAAA"));
+	}
+	assert_int_equal(zone_add_alias(z, owner, 257 /* CAA */, target, err, sizeof(err)), 0);
+
+	name_of("x.other.test.", owner);
+	assert_int_equal(zone_add_alias(z, owner, DNS_TYPE_A, target, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "alias owner x.other.test. is outside the zone"));
+	zone_free(z);
+}
+
 /* ---- zoneset ---- */
 
 static void test_zoneset_find_picks_most_specific_zone(void **state)
@@ -573,6 +941,20 @@ int main(void)
 		cmocka_unit_test(test_finish_rejects_two_soas),
 		cmocka_unit_test(test_add_rejects_soa_below_apex_and_record_outside_zone),
 		cmocka_unit_test(test_zone_without_soa_gets_a_synthesised_one),
+		cmocka_unit_test(test_alias_at_apex_answers_target_records_with_target_ttl),
+		cmocka_unit_test(test_alias_answers_only_its_type_and_its_name_exists),
+		cmocka_unit_test(test_any_at_alias_node_includes_the_in_zone_target),
+		cmocka_unit_test(test_alias_chain_in_zone_ends_at_records),
+		cmocka_unit_test(test_long_alias_chain_is_cut),
+		cmocka_unit_test(test_alias_to_outside_name_is_left_to_the_caller),
+		cmocka_unit_test(test_zoneset_resolves_alias_target_in_another_local_zone),
+		cmocka_unit_test(test_finish_rejects_alias_to_missing_name),
+		cmocka_unit_test(test_finish_rejects_alias_to_name_without_the_type),
+		cmocka_unit_test(test_finish_rejects_alias_beside_records_of_its_type),
+		cmocka_unit_test(test_finish_rejects_alias_beside_cname),
+		cmocka_unit_test(test_finish_rejects_alias_loop),
+		cmocka_unit_test(test_finish_rejects_alias_with_two_targets),
+		cmocka_unit_test(test_add_alias_rejects_wildcard_owner_bad_type_and_outside_owner),
 		cmocka_unit_test(test_zoneset_find_picks_most_specific_zone),
 		cmocka_unit_test(test_zoneset_find_by_top_label_in_any_case),
 	};
