@@ -19,6 +19,7 @@
 #define REQUEST_MAX 4096    /* what cairnctl sends at most (cairnd itself takes 1024) */
 #define REPLY_MAX 65536     /* what cairnctl reads at most (cairnd sends far less) */
 #define TIMEOUT_S 5         /* for each send and receive: cairnd answers at once */
+#define TEST_TIMEOUT_S 60   /* test-answer may wait for a resolution (request-timeout) */
 
 enum exit_code { EXIT_DONE = 0, EXIT_REFUSED = 1, EXIT_TROUBLE = 2 };
 
@@ -34,6 +35,10 @@ static void usage(FILE *out)
 		"  flush --all           empty the cache\n"
 		"  stats [--json]        the cache and the other counters: \"key: value\" lines, "
 		"or JSON\n"
+		"  test-answer NAME TYPE [--vpc NAME | --client IP] [--json]\n"
+		"                        the answer a client of that VPC (or address, or the "
+		"default view)\n"
+		"                        gets, and the rule or private zone that decided it\n"
 		"options:\n"
 		"  -s SOCKET             cairnd's control.socket (default " DEFAULT_SOCKET ")\n"
 		"  -h, --help            this help\n"
@@ -49,6 +54,18 @@ static bool is_option(const char *word)
 /* Is words[0..n) one of the commands? (Whether a NAME is a domain name is cairnd's call.) */
 static bool valid_command(char **words, int n)
 {
+	if (n >= 1 && !strcmp(words[0], "test-answer")) {
+		if (n < 3 || is_option(words[1]) || is_option(words[2]))
+			return false;
+		for (int i = 3; i < n; i++) {
+			if (!strcmp(words[i], "--json"))
+				continue;
+			if ((strcmp(words[i], "--vpc") && strcmp(words[i], "--client")) || i + 1 >= n)
+				return false;
+			i++;
+		}
+		return true;
+	}
 	if (n >= 1 && !strcmp(words[0], "stats"))
 		return n == 1 || (n == 2 && !strcmp(words[1], "--json"));
 	if (n < 2 || strcmp(words[0], "flush") != 0)
@@ -93,6 +110,8 @@ static int build_request(char **words, int n, char *out, size_t cap, size_t *len
 	return 0;
 }
 
+static int wait_s = TIMEOUT_S; /* how long a send or a receive may take */
+
 static int connect_to(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -107,7 +126,7 @@ static int connect_to(const char *path)
 		fprintf(stderr, "cairnctl: socket: %s\n", strerror(errno));
 		return -1;
 	}
-	struct timeval tv = { .tv_sec = TIMEOUT_S };
+	struct timeval tv = { .tv_sec = wait_s };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -152,7 +171,7 @@ static ssize_t exchange(int fd, const char *path, const char *req, size_t len, c
 				break;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				fprintf(stderr, "cairnctl: no reply from cairnd at %s within %d s\n",
-					path, TIMEOUT_S);
+					path, wait_s);
 			else
 				fprintf(stderr, "cairnctl: cannot read the reply of cairnd at %s: %s\n",
 					path, strerror(errno));
@@ -222,6 +241,8 @@ int main(int argc, char **argv)
 	size_t req_len;
 	if (build_request(argv + i, argc - i, req, sizeof(req), &req_len) < 0)
 		return EXIT_TROUBLE;
+	if (!strcmp(argv[i], "test-answer"))
+		wait_s = TEST_TIMEOUT_S;
 	int fd = connect_to(path);
 	if (fd < 0)
 		return EXIT_TROUBLE;

@@ -78,9 +78,26 @@ static void quote_txt(const char *s, char *out, size_t size)
 	out[o] = '\0';
 }
 
+/* Where each alias of a zone was written: zone_finish judges them all at once, and its
+ * error ("alias OWNER TYPE ...") is reported at the alias it names. */
+#define ALIAS_PLACES_MAX 256
+struct alias_places {
+	char prefix[ALIAS_PLACES_MAX][WIRE_NAME_TEXT_MAX + 24]; /* "alias OWNER TYPE " */
+	const yaml_node_t *node[ALIAS_PLACES_MAX];
+	size_t n;
+};
+
+static const yaml_node_t *alias_place(const struct alias_places *ap, const char *err)
+{
+	for (size_t i = 0; ap && i < ap->n; i++)
+		if (!strncmp(err, ap->prefix[i], strlen(ap->prefix[i])))
+			return ap->node[i];
+	return NULL;
+}
+
 /* {name, type, alias}: a Route 53 alias record (the target's TTL, so no ttl). */
 static void add_yaml_alias(struct conf_parser *p, yaml_node_t *rec, struct zone *z,
-			   const char *what)
+			   const char *what, struct alias_places *ap)
 {
 	yaml_node_t *nn = conf_map_get(p, rec, "name"), *tn = conf_map_get(p, rec, "type");
 	yaml_node_t *an = conf_map_get(p, rec, "alias");
@@ -115,13 +132,25 @@ static void add_yaml_alias(struct conf_parser *p, yaml_node_t *rec, struct zone 
 		return;
 	}
 	char err[512];
-	if (zone_add_alias(z, owner, t, to, err, sizeof(err)) < 0)
+	if (zone_add_alias(z, owner, t, to, err, sizeof(err)) < 0) {
 		conf_error(p, an, "%s: %s", what, err);
+		return;
+	}
+	if (ap && ap->n < ALIAS_PLACES_MAX) {
+		char o[WIRE_NAME_TEXT_MAX], ty[16];
+		wire_name_to_text(owner, o, sizeof(o));
+		snprintf(ty, sizeof(ty), "%s", type);
+		for (char *c = ty; *c; c++)
+			if (*c >= 'a' && *c <= 'z')
+				*c = (char)(*c - 32);
+		snprintf(ap->prefix[ap->n], sizeof(ap->prefix[0]), "alias %s %s ", o, ty);
+		ap->node[ap->n++] = an;
+	}
 }
 
 /* One {name, type, ttl, data} entry → records in z. */
 static void add_yaml_record(struct conf_parser *p, yaml_node_t *rec, struct zone *z,
-			    const char *zname)
+			    const char *zname, struct alias_places *ap)
 {
 	static const char *const keys[] = { "name", "type", "ttl", "data", "alias", NULL };
 	char what[WIRE_NAME_TEXT_MAX + 64];
@@ -133,7 +162,7 @@ static void add_yaml_record(struct conf_parser *p, yaml_node_t *rec, struct zone
 	if (!conf_check_keys(p, rec, keys, what))
 		return;
 	if (conf_map_get(p, rec, "alias")) {
-		add_yaml_alias(p, rec, z, what);
+		add_yaml_alias(p, rec, z, what, ap);
 		return;
 	}
 	yaml_node_t *nn = conf_map_get(p, rec, "name"), *tn = conf_map_get(p, rec, "type");
@@ -261,17 +290,21 @@ static struct zone *parse_zone(struct conf_parser *p, yaml_node_t *entry, struct
 			conf_error(p, fn, "%s", err);
 		free(path);
 	}
+	struct alias_places *ap = calloc(1, sizeof(*ap)); /* NULL: errors at the zone's name */
 	if (rn && (rn->type != YAML_SCALAR_NODE || rn->data.scalar.length != 0)) {
 		if (conf_expect_sequence(p, rn, "records"))
 			for (yaml_node_item_t *it = rn->data.sequence.items.start;
 			     it < rn->data.sequence.items.top; it++) {
 				yaml_node_t *rec = conf_node(p, *it);
 				if (rec)
-					add_yaml_record(p, rec, z, abs);
+					add_yaml_record(p, rec, z, abs, ap);
 			}
 	}
-	if (p->errs->count == errors_before && zone_finish(z, err, sizeof(err)) < 0)
-		conf_error(p, nn, "private zone %s: %s", abs, err);
+	if (p->errs->count == errors_before && zone_finish(z, err, sizeof(err)) < 0) {
+		const yaml_node_t *at = alias_place(ap, err);
+		conf_error(p, at ? at : nn, "private zone %s: %s", abs, err);
+	}
+	free(ap);
 	if (p->errs->count != errors_before) {
 		zone_free(z);
 		return NULL;

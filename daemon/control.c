@@ -16,6 +16,7 @@
 #include "log.h"
 #include "mesh.h"
 #include "pool.h"
+#include "test_answer.h"
 #include "worker.h"
 
 #define CONTROL_STATS_MAX 128      /* room for every counter of "stats" */
@@ -23,14 +24,17 @@
 
 /* One control connection:
  *
- *   READING ──line (or EOF)──▶ REPLYING ──written──▶ LINGER ──client's EOF──▶ closed
+ *   READING ──line (or EOF)──▶ [WAITING] ──▶ REPLYING ──written──▶ LINGER ──client's EOF──▶ closed
  *
+ * WAITING is a test-answer whose question is being resolved; its timer is then the
+ * request timeout plus a second.
  * Input that arrives after the request line is read and dropped until the client closes,
  * so that the socket never closes with unread input (the client would get ECONNRESET in
  * place of the end of the reply). The timer closes the connection, whatever its state,
  * CONTROL_TIMEOUT_MS after it was accepted. */
 enum conn_state {
 	CONN_READING,  /* waiting for the whole request line */
+	CONN_WAITING,  /* test-answer: waiting for the resolution */
 	CONN_REPLYING, /* the reply is being written */
 	CONN_LINGER,   /* reply and our FIN sent; discarding input until the client's FIN */
 	CONN_CLOSED,   /* uv_close called; freed once both handles have closed */
@@ -50,6 +54,7 @@ struct control_conn {
 	char line[CONTROL_LINE_MAX + 2];  /* the line, CR and LF; then a bin for extra input */
 	size_t reply_len;
 	char reply[CONTROL_REPLY_MAX];
+	struct test_answer *ta;           /* CONN_WAITING: the pending test-answer */
 };
 
 struct control {
@@ -95,6 +100,10 @@ static void conn_close(struct control_conn *conn)
 {
 	if (conn->state == CONN_CLOSED)
 		return;
+	if (conn->ta) {
+		test_answer_cancel(conn->ta);
+		conn->ta = NULL;
+	}
 	conn->state = CONN_CLOSED;
 	uv_close((uv_handle_t *)&conn->pipe, on_conn_closed);
 	uv_close((uv_handle_t *)&conn->timer, on_conn_closed);
@@ -166,10 +175,32 @@ static void set_reply(struct control_conn *conn, const char *fmt, ...)
 		sizeof(conn->reply) - 1;
 }
 
-/* Carry out a request; the reply goes into conn->reply. */
-static void execute(struct control_conn *conn, const struct control_request *req)
+static void reply(struct control_conn *conn);
+
+/* The test-answer's reply: at once (inside test_answer_start) or after a resolution. */
+static void on_test_answer(void *ctx, const char *text, size_t len)
+{
+	struct control_conn *conn = ctx;
+	conn->ta = NULL;
+	conn->reply_len = len < sizeof(conn->reply) ? len : sizeof(conn->reply);
+	memcpy(conn->reply, text, conn->reply_len);
+	if (conn->state == CONN_WAITING)
+		reply(conn);
+}
+
+/* Carry out a request; the reply goes into conn->reply. Returns false when it comes later
+ * (a test-answer being resolved). */
+static bool execute(struct control_conn *conn, const struct control_request *req)
 {
 	struct worker *w = conn->srv->w;
+	if (req->command == CONTROL_TEST_ANSWER) {
+		conn->ta = test_answer_start(w, req, on_test_answer, conn);
+		if (!conn->ta)
+			return true;
+		conn->state = CONN_WAITING;
+		uv_timer_start(&conn->timer, on_conn_timeout, w->cfg->request_timeout_ms + 1000, 0);
+		return false;
+	}
 	if (req->command == CONTROL_STATS) {
 		struct control_stat stats[CONTROL_STATS_MAX];
 		size_t n = collect_stats(conn->srv, stats, CONTROL_STATS_MAX);
@@ -181,7 +212,7 @@ static void execute(struct control_conn *conn, const struct control_request *req
 			set_reply(conn, "error: the stats do not fit in %d bytes\n",
 				  CONTROL_REPLY_MAX);
 		conn->reply_len += body;
-		return;
+		return true;
 	}
 	static const enum rrcache_flush what[] = {
 		[CONTROL_FLUSH_NAME] = RRCACHE_FLUSH_NAME,
@@ -207,6 +238,7 @@ static void execute(struct control_conn *conn, const struct control_request *req
 			 n);
 	}
 	set_reply(conn, "ok: flushed %zu entries\n", n);
+	return true;
 }
 
 static void reply(struct control_conn *conn)
@@ -237,8 +269,8 @@ static void handle_line(struct control_conn *conn, size_t len)
 		reply_error(conn, err);
 		return;
 	}
-	execute(conn, &req);
-	reply(conn);
+	if (execute(conn, &req))
+		reply(conn);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)

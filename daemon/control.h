@@ -5,6 +5,7 @@
  * worker thread, flushes act on the caches they share):
  *
  *   flush NAME | flush --below NAME | flush --negative | flush --all | stats [--json]
+ *   test-answer NAME TYPE [--vpc NAME | --client IP] [--json]
  *
  * The reply's first line is "ok", "ok: TEXT" or "error: TEXT"; a body may follow ("stats":
  * "key: value" lines, or one JSON object with --json). Everything is bounded: the request
@@ -37,13 +38,25 @@ enum control_command {
 	CONTROL_FLUSH_NEGATIVE,  /* flush --negative: every NXDOMAIN and NODATA */
 	CONTROL_FLUSH_ALL,       /* flush --all: the whole cache */
 	CONTROL_STATS,           /* stats [--json] */
+	CONTROL_TEST_ANSWER,     /* test-answer NAME TYPE [--vpc NAME | --client IP] [--json] */
 };
+
+#define CONTROL_VPC_NAME_MAX 128
+
+/* Whose view a test-answer takes. */
+enum control_view { CONTROL_VIEW_DEFAULT, CONTROL_VIEW_VPC, CONTROL_VIEW_CLIENT };
 
 /* One parsed request line. */
 struct control_request {
 	enum control_command command;
-	bool json;                      /* stats --json */
-	uint8_t name[WIRE_NAME_MAX];    /* flush NAME / --below NAME: canonical (lower case) */
+	bool json;                      /* stats / test-answer --json */
+	uint8_t name[WIRE_NAME_MAX];    /* flush NAME / --below NAME: canonical (lower case);
+					 * test-answer NAME: as typed */
+	uint16_t qtype;                 /* test-answer TYPE */
+	enum control_view view;         /* test-answer: --vpc, --client or neither */
+	char vpc[CONTROL_VPC_NAME_MAX]; /* --vpc NAME */
+	int family;                     /* --client IP: AF_INET or AF_INET6 */
+	uint8_t addr[16];
 };
 
 /* Parse one request line of len bytes (its newline, and a carriage return before it,

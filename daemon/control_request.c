@@ -5,9 +5,13 @@
 #include <string.h>
 
 #include "control.h"
+#include "lib/util/netaddr.h"
+#include "lib/zone/load.h"
 
 #define FLUSH_USAGE "usage: flush NAME | flush --below NAME | flush --negative | flush --all"
 #define STATS_USAGE "usage: stats [--json]"
+#define TEST_USAGE "usage: test-answer NAME TYPE [--vpc NAME | --client IP] [--json]"
+#define COMMANDS "commands: flush, stats, test-answer"
 
 /* ---- the request line ---- */
 
@@ -50,6 +54,81 @@ static int parse_name(const struct word *w, uint8_t out[WIRE_NAME_MAX], char *er
 		return -1;
 	}
 	wire_name_lower(out);
+	return 0;
+}
+
+/* test-answer NAME TYPE [--vpc NAME | --client IP] [--json], options in any order. */
+static int parse_test_answer(const struct word *words, size_t n, struct control_request *req,
+			     char *err, size_t errlen)
+{
+	static const uint8_t root[1] = { 0 };
+	if (n < 3) {
+		set_error(err, errlen, "test-answer needs a name and a type; " TEST_USAGE);
+		return -1;
+	}
+	req->command = CONTROL_TEST_ANSWER;
+	char text[CONTROL_LINE_MAX + 1];
+	memcpy(text, words[1].s, words[1].len);
+	text[words[1].len] = '\0';
+	if (wire_name_from_text(text, root, req->name) < 0) {
+		set_error(err, errlen, "'%s' is not a domain name", text);
+		return -1;
+	}
+	memcpy(text, words[2].s, words[2].len);
+	text[words[2].len] = '\0';
+	for (char *c = text; *c; c++)
+		if (*c >= 'a' && *c <= 'z')
+			*c = (char)(*c - 32);
+	req->qtype = zone_type_from_text(text);
+	if (req->qtype == 0) {
+		set_error(err, errlen, "unknown record type '%s'", text);
+		return -1;
+	}
+	for (size_t i = 3; i < n; i++) {
+		const struct word *o = &words[i];
+		if (word_is(o, "--json")) {
+			req->json = true;
+			continue;
+		}
+		bool vpc = word_is(o, "--vpc"), client = word_is(o, "--client");
+		if (!vpc && !client) {
+			set_error(err, errlen, "unknown option '%.*s'; " TEST_USAGE, (int)o->len,
+				  o->s);
+			return -1;
+		}
+		if (req->view != CONTROL_VIEW_DEFAULT) {
+			set_error(err, errlen, "--vpc and --client choose the view: one of them, "
+				  "once; " TEST_USAGE);
+			return -1;
+		}
+		if (i + 1 >= n) {
+			set_error(err, errlen, "%.*s needs a value; " TEST_USAGE, (int)o->len, o->s);
+			return -1;
+		}
+		const struct word *v = &words[++i];
+		if (vpc) {
+			if (v->len >= sizeof(req->vpc)) {
+				set_error(err, errlen, "VPC name longer than %d bytes",
+					  CONTROL_VPC_NAME_MAX - 1);
+				return -1;
+			}
+			memcpy(req->vpc, v->s, v->len);
+			req->vpc[v->len] = '\0';
+			req->view = CONTROL_VIEW_VPC;
+			continue;
+		}
+		memcpy(text, v->s, v->len);
+		text[v->len] = '\0';
+		struct netaddr a;
+		char why[128];
+		if (netaddr_parse(text, 0, &a, why, sizeof(why)) < 0 || a.port != 0) {
+			set_error(err, errlen, "'%s' is not an IP address", text);
+			return -1;
+		}
+		req->family = a.family;
+		memcpy(req->addr, a.addr, sizeof(req->addr));
+		req->view = CONTROL_VIEW_CLIENT;
+	}
 	return 0;
 }
 
@@ -109,7 +188,7 @@ int control_parse_request(const char *line, size_t len, struct control_request *
 			return -1;
 		}
 	}
-	struct word words[4]; /* one more than any request has, for a precise error */
+	struct word words[8]; /* one more than any request has, for a precise error */
 	size_t n = 0;
 	for (size_t i = 0; i < len;) {
 		if (line[i] == ' ' || line[i] == '\t') {
@@ -126,11 +205,13 @@ int control_parse_request(const char *line, size_t len, struct control_request *
 		words[n++] = (struct word){ .s = line + start, .len = i - start };
 	}
 	if (n == 0) {
-		set_error(err, errlen, "empty request; commands: flush, stats");
+		set_error(err, errlen, "empty request; " COMMANDS);
 		return -1;
 	}
 	if (word_is(&words[0], "flush"))
 		return parse_flush(words, n, req, err, errlen);
+	if (word_is(&words[0], "test-answer"))
+		return parse_test_answer(words, n, req, err, errlen);
 	if (word_is(&words[0], "stats")) {
 		req->command = CONTROL_STATS;
 		if (n == 1)
@@ -146,7 +227,7 @@ int control_parse_request(const char *line, size_t len, struct control_request *
 			set_error(err, errlen, "stats takes one option at most; " STATS_USAGE);
 		return -1;
 	}
-	set_error(err, errlen, "unknown command '%.*s'; commands: flush, stats",
+	set_error(err, errlen, "unknown command '%.*s'; " COMMANDS,
 		  (int)words[0].len, words[0].s);
 	return -1;
 }

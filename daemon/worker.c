@@ -279,6 +279,10 @@ void worker_hold(struct worker *w, const struct reply_to *rt)
 
 void worker_reply(struct worker *w, const struct reply_to *rt, const uint8_t *data, size_t len)
 {
+	if (rt->done) {
+		rt->done(rt->done_ctx, data, len);
+		return;
+	}
 	if (rt->transport == RESPOND_TCP) {
 		tcp_conn_resolved(rt->tcp, len ? data : NULL, len);
 		return;
@@ -310,6 +314,7 @@ size_t worker_answer(struct worker *w, const struct sockaddr *peer, const uint8_
 		return 0;
 	bool resolve = false;
 	struct wire_query q;
+	ctx.view = NULL; /* the client's address chooses it */
 	size_t n = respond_to_query(&ctx, &client, pkt, len, out, cap, &w->stats, &resolve, &q);
 	if (!resolve)
 		return n;

@@ -49,6 +49,10 @@ struct reply_to {
 	union udp_control control;      /* UDP: our address it was sent to (IP_PKTINFO) */
 	size_t controllen;
 	struct tcp_conn *tcp;           /* TCP: the connection (held open until answered) */
+	/* Neither: the answer goes to this function (cairnctl test-answer); len 0 when there
+	 * is none (the daemon stops). */
+	void (*done)(void *ctx, const uint8_t *data, size_t len);
+	void *done_ctx;
 };
 
 /* One UDP socket, driven by uv_poll so that replies can leave from the address the query came

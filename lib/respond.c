@@ -333,13 +333,14 @@ size_t respond_to_query(struct respond_ctx *ctx, const struct respond_client *cl
 	bool have_records = false;
 
 	st->queries++;
-	ctx->view = policy_view_for(ctx->policy, client->family, client->addr);
+	if (!ctx->view)
+		ctx->view = policy_view_for(ctx->policy, client->family, client->addr);
 	enum wire_query_verdict v = wire_query_parse(pkt, len, &q);
 	if (v == WIRE_QUERY_DROP || outcap < DNS_MAX_UDP_NO_EDNS) {
 		st->dropped++;
 		return 0;
 	}
-	if (!policy_access_allows(ctx->access, client->family, client->addr)) {
+	if (ctx->access && !policy_access_allows(ctx->access, client->family, client->addr)) {
 		r.rcode = DNS_RCODE_REFUSED;
 		r.ede = EDE_PROHIBITED;
 		r.ede_text = "client address not allowed by server.access";

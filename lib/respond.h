@@ -26,10 +26,11 @@
 #define RESPOND_STALE_TTL 30
 
 struct respond_ctx {
-	const struct access_list *access; /* server.access */
+	const struct access_list *access; /* server.access (NULL: no check, for test-answer) */
 	const struct policy *policy;      /* views: VPCs, rules, private + built-in zones */
-	const struct policy_view *view;   /* the client's view (respond_to_query sets it from
-					   * the client's address); the message cache key */
+	const struct policy_view *view;   /* the client's view, the message cache key; when
+					   * NULL, respond_to_query sets it from the client's
+					   * address */
 	uint16_t edns_buffer_size;        /* server.edns-buffer-size: our UDP payload size */
 	bool recursion;                   /* recursion.enabled: RA=1, resolve other names */
 	struct msgcache *msgs;            /* the fast path's answers (NULL: none) */
@@ -61,7 +62,8 @@ struct respond_client {
  * Returns the answer's length, or 0 when nothing is to be sent now: either the packet must be
  * dropped, or — when resolve is not NULL — the question needs resolution: then *resolve is
  * true and resolve_q holds the parsed query for respond_resolved().
- * ctx->view is set to the client's view (the caller hands it to the resolution).
+ * ctx->view, when NULL, is set to the client's view (the caller hands it to the
+ * resolution).
  * After the local zones, the fast path: a question whose answer is in the message cache is
  * answered from it. When that answer is near the end of its TTL the return is the answer's
  * length *and* *resolve is true: send the answer, and refresh the question in the

@@ -141,6 +141,24 @@ def dnssec_lab(tmp_path_factory):
         pytest.fail("\n".join(problems), pytrace=False)
 
 
+@pytest.fixture(scope="module")
+def vpc_lab(tmp_path_factory):
+    """The VPC lab (:class:`vpc_lab.VpcLab`: its own root, a public tree and two
+    on-premises servers on 127.53.70-79), shared by a test module like the NSD lab."""
+    import vpc_lab as vpc
+
+    _skip_unless_lab_possible()
+    lab = vpc.VpcLab()
+    try:
+        lab.start(tmp_path_factory.mktemp("vpclab"))
+    except nsdlab.LabError as e:
+        pytest.fail(str(e), pytrace=False)
+    yield lab
+    problems = lab.stop()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
 @pytest.fixture
 def fake_auth():
     """Factory: ``fake_auth(name_or_address, handler, tcp=True)`` -> started FakeAuth.

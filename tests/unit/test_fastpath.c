@@ -151,6 +151,7 @@ static size_t ask(struct world *w, const uint8_t *q, size_t len, uint8_t *out, b
 				    .transport = RESPOND_UDP };
 	struct wire_query parsed;
 	*resolve = false;
+	w->ctx.view = NULL; /* as the daemon does: the client's address chooses it */
 	return respond_to_query(&w->ctx, &c, q, len, out, 4096, &w->st, resolve, &parsed);
 }
 
