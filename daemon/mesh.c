@@ -423,8 +423,10 @@ static void reply_servfail(struct mesh *m, const struct wire_query *q, const str
 void mesh_submit(struct mesh *m, const struct wire_query *q, const struct policy_view *view,
 		 const struct reply_to *rt)
 {
-	uint32_t h = key_hash(q->qname_lc, q->qtype, q->cd, view->index);
-	struct mesh_entry *e = find(m, q->qname_lc, q->qtype, q->cd, view->index, h);
+	/* A Route 53 alias out of the local zones resolves its target (lib/respond). */
+	const uint8_t *name = q->alias ? q->alias_target : q->qname_lc;
+	uint32_t h = key_hash(name, q->qtype, q->cd, view->index);
+	struct mesh_entry *e = find(m, name, q->qtype, q->cd, view->index, h);
 	if (m->waiting >= m->w->cfg->max_in_flight) {
 		m->c.overload++;
 		reply_servfail(m, q, rt, EDE_OTHER,
@@ -434,7 +436,7 @@ void mesh_submit(struct mesh *m, const struct wire_query *q, const struct policy
 	struct waiter *wt = malloc(sizeof(*wt));
 	bool fresh = !e;
 	if (fresh)
-		e = wt ? entry_new(m, q->qname_lc, q->qtype, q->cd, view, h) : NULL;
+		e = wt ? entry_new(m, name, q->qtype, q->cd, view, h) : NULL;
 	if (!wt || !e) {
 		free(wt);
 		reply_servfail(m, q, rt, EDE_OTHER, "out of memory");

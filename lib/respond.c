@@ -272,17 +272,6 @@ size_t respond_stale(const struct respond_ctx *ctx, enum respond_transport t,
 	return n;
 }
 
-/* Does a local zone of the view answer name, rather than a rule? (A view without rules
- * leaves it to the zone lookup alone: the common case costs no rule scan.) */
-static bool local_zone_answers(const struct policy_view *v, const uint8_t *name)
-{
-	if (v->n_rules == 0)
-		return true;
-	struct policy_decision d;
-	policy_decide(v, name, &d);
-	return d.kind == POLICY_ZONE;
-}
-
 /* Decide the answer of a well-formed standard query; *resolve when it needs recursion. */
 static void answer_query(const struct respond_ctx *ctx, const struct wire_query *q,
 			 struct reply *r, struct zone_answer *za, bool *have_records, bool *resolve)
@@ -306,8 +295,9 @@ static void answer_query(const struct respond_ctx *ctx, const struct wire_query 
 	default:
 		break;
 	}
-	if (local_zone_answers(ctx->view, q->qname_lc) &&
-	    zoneset_answer(&ctx->view->zones, q->qname_lc, q->qtype, za)) {
+	/* The view's zones give way to its rules where Route 53 would (lib/policy); a view
+	 * without rules costs no rule scan. */
+	if (zoneset_answer(&ctx->view->zones, q->qname_lc, q->qtype, za)) {
 		r->rcode = za->rcode;
 		r->flags |= DNS_FLAG_AA;
 		*have_records = true;
@@ -362,6 +352,18 @@ size_t respond_to_query(struct respond_ctx *ctx, const struct respond_client *cl
 	default: {
 		bool need = false;
 		answer_query(ctx, &q, &r, &za, &have_records, resolve ? &need : NULL);
+		if (have_records && za.alias_target && za.n_answer == 0 && ctx->recursion &&
+		    resolve) {
+			/* An alias to a name no local zone holds: resolve that name, answer
+			 * its records under this one (no message cache: the zone is asked
+			 * first every time, as a reload may change it). */
+			q.alias = true;
+			memcpy(q.alias_target, za.alias_target, wire_name_len(za.alias_target));
+			wire_name_lower(q.alias_target);
+			*resolve = true;
+			*resolve_q = q;
+			return 0;
+		}
 		if (need) {
 			/* Local zones had their say (so a zone added by a reload always wins);
 			 * the fast path: a resolved answer may be ready. */
@@ -379,10 +381,40 @@ size_t respond_to_query(struct respond_ctx *ctx, const struct respond_client *cl
 			   outcap, st);
 }
 
+/* Route 53 alias: the target's records of the asked type, under the question's name and
+ * with the target's TTL; no CNAME, no proofs (the records were not signed for this name).
+ * A target that does not exist leaves the alias's name without data: NODATA. */
+static size_t respond_alias(const struct respond_ctx *ctx, enum respond_transport t,
+			    const struct wire_query *q, const struct resolve_result *res,
+			    uint8_t *out, size_t outcap, struct respond_stats *st)
+{
+	if (res->rcode != DNS_RCODE_NOERROR && res->rcode != DNS_RCODE_NXDOMAIN) {
+		struct reply r = { .rcode = res->rcode, .ede = res->ede, .echo_question = true,
+				   .ede_text = res->ede_text[0] ? res->ede_text : NULL };
+		return write_reply(ctx, t, q, &r, NULL, NULL, out, outcap, st);
+	}
+	struct iter_rrset renamed[ZONE_ANSWER_MAX];
+	struct resolve_result alias = { .rcode = DNS_RCODE_NOERROR, .answer = renamed,
+					.ede = EDE_NONE };
+	for (size_t i = 0; i < res->n_answer && alias.n_answer < ZONE_ANSWER_MAX; i++) {
+		if (res->answer[i].type != q->qtype)
+			continue;
+		renamed[alias.n_answer] = res->answer[i];
+		renamed[alias.n_answer].owner = (uint8_t *)q->qname; /* only read from here */
+		renamed[alias.n_answer].sig_size = 0;
+		alias.n_answer++;
+	}
+	struct reply r = { .rcode = DNS_RCODE_NOERROR, .ede = EDE_NONE, .echo_question = true,
+			   .flags = DNS_FLAG_AA };
+	return write_reply(ctx, t, q, &r, NULL, &alias, out, outcap, st);
+}
+
 size_t respond_resolved(const struct respond_ctx *ctx, enum respond_transport t,
 			const struct wire_query *q, const struct resolve_result *res,
 			uint8_t *out, size_t outcap, struct respond_stats *st)
 {
+	if (q->alias)
+		return respond_alias(ctx, t, q, res, out, outcap, st);
 	struct reply r = { .rcode = res->rcode, .ede = res->ede, .echo_question = true };
 	r.ede_text = res->ede_text[0] ? res->ede_text : NULL;
 	if (res->secure && wants_ad(q))

@@ -41,6 +41,14 @@ static bool has_apex(const struct zone *const *zs, size_t n, const uint8_t *apex
 	return false;
 }
 
+/* Route 53's selection for a name a zone holds: does a rule at least as specific as the
+ * zone take it? */
+static bool rule_takes(const void *ctx, const uint8_t *name, const struct zone *z)
+{
+	const struct policy_rule *r = policy_rule_for(ctx, name);
+	return r && wire_name_labels(r->domain) >= wire_name_labels(z->apex);
+}
+
 /* One view: its rules and its zones. vpc < 0 is the default view. */
 static int build_view(struct policy_view *v, long vpc, const struct policy_rule *rules,
 		      size_t n_rules, const struct zone *const *zones,
@@ -68,6 +76,10 @@ static int build_view(struct policy_view *v, long vpc, const struct policy_rule 
 			all[n++] = builtins[i];
 	int rc = zoneset_init(&v->zones, all, n);
 	free(all);
+	if (v->n_rules) {
+		v->zones.shadowed = rule_takes;
+		v->zones.shadow_ctx = v;
+	}
 	return rc;
 }
 
@@ -154,7 +166,7 @@ const struct policy_rule *policy_rule_for(const struct policy_view *v, const uin
 void policy_decide(const struct policy_view *v, const uint8_t *name, struct policy_decision *d)
 {
 	memset(d, 0, sizeof(*d));
-	const struct zone *z = zoneset_find(&v->zones, name);
+	const struct zone *z = zoneset_find_any(&v->zones, name);
 	const struct policy_rule *r = policy_rule_for(v, name);
 	/* The most specific domain wins; at the same name, the rule (Route 53 Resolver). */
 	bool zone_wins = z && (!r || wire_name_labels(z->apex) > wire_name_labels(r->domain));

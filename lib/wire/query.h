@@ -42,6 +42,11 @@ struct wire_query {
 	uint16_t qtype, qclass;
 	struct wire_edns edns;
 	const char *error;              /* why the verdict is not OK (static text for logs/EDE) */
+	/* Set by lib/respond, not the parser: the question is a Route 53 alias whose target
+	 * lies outside the local zones. alias_target (canonical) is resolved in its place and
+	 * its records are answered under the question's name. */
+	bool alias;
+	uint8_t alias_target[WIRE_NAME_MAX];
 };
 
 /* Parse a query. Fills q as far as the packet allows, even on error, so that an error answer

@@ -44,6 +44,8 @@ int zoneset_init(struct zoneset *zs, const struct zone *const *zones, size_t n)
 {
 	zs->count = 0;
 	zs->n_tops = 0;
+	zs->shadowed = NULL;
+	zs->shadow_ctx = NULL;
 	zs->zones = malloc((n ? n : 1) * sizeof(*zs->zones));
 	zs->tops = malloc((n ? n : 1) * sizeof(*zs->tops));
 	if (!zs->zones || !zs->tops) {
@@ -95,6 +97,12 @@ static const struct zone *find_exact(const struct zoneset *zs, const uint8_t *ap
 }
 
 const struct zone *zoneset_find(const struct zoneset *zs, const uint8_t *name)
+{
+	const struct zone *z = zoneset_find_any(zs, name);
+	return z && zs->shadowed && zs->shadowed(zs->shadow_ctx, name, z) ? NULL : z;
+}
+
+const struct zone *zoneset_find_any(const struct zoneset *zs, const uint8_t *name)
 {
 	if (zs->count == 0)
 		return NULL;

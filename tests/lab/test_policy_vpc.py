@@ -119,6 +119,7 @@ ZONES = {
       - {name: www, type: A, ttl: 60, data: [10.0.1.10]}
       - {name: "@", type: A, alias: www}
       - {name: www.dev, type: A, ttl: 60, data: [10.0.1.99]}
+      - {name: cloud, type: A, alias: www.aws.corp.example.}
 """,
     "dev.internal.example": """
   - name: dev.internal.example
@@ -541,6 +542,24 @@ def test_alias_at_apex_answers_a_with_the_targets_records_and_ttl(d):
     # the public apex is another address
     assert_resolved(ask(d, "internal.example.", client=NOVPC), "internal.example.",
                     public("internal.example."))
+
+
+def test_alias_to_a_name_outside_the_zones_answers_its_resolved_records(d):
+    # The target is no local zone's: it is resolved (here by the system rule's recursion)
+    # and its records are answered under the alias's name, with their TTL, no CNAME.
+    r = ask(d, "cloud.internal.example.", client=APP)
+    assert r.rcode() == dns.rcode.NOERROR, describe(r)
+    assert len(r.answer) == 1, describe(r)
+    rs = r.answer[0]
+    assert rs.name.to_text() == "cloud.internal.example." and rs.rdtype == dns.rdatatype.A, \
+        describe(r)
+    assert sorted(x.to_text() for x in rs) == public("www.aws.corp.example."), describe(r)
+    target = ask(d, "www.aws.corp.example.", client=APP)
+    assert rs.ttl <= rrset(target, "www.aws.corp.example.", "A").ttl + 1, describe(r)
+    # a type the alias is not for: NODATA from the zone, nothing resolved
+    r = ask(d, "cloud.internal.example.", "AAAA", client=APP)
+    assert r.rcode() == dns.rcode.NOERROR and not r.answer, describe(r)
+    assert soa_in_authority(r), describe(r)
 
 
 # == 4. forward rules ==============================================================================
