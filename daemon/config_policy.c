@@ -227,6 +227,11 @@ static bool parse_targets(struct conf_parser *p, yaml_node_t *tn, struct policy_
 			   r->name);
 		return false;
 	}
+	if (n > POLICY_TARGETS_MAX) {
+		conf_error(p, tn, "forward rule %s: %zu targets, at most %d", r->name, n,
+			   POLICY_TARGETS_MAX);
+		return false;
+	}
 	struct netaddr *t = calloc(n, sizeof(*t));
 	if (!t)
 		return false;

@@ -24,6 +24,10 @@
 #include "lib/zone/zone.h"
 #include "lib/zone/zoneset.h"
 
+/* Targets of one forward rule: each is a "server" of the request's delegation point, which
+ * holds 13 (lib/iterator/deleg.h). Route 53 allows 6. */
+#define POLICY_TARGETS_MAX 13
+
 /* Which VPCs a rule or zone is associated with. */
 struct policy_assoc {
 	bool every;            /* `vpcs` omitted: every client, VPC or not */
