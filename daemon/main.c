@@ -59,8 +59,8 @@ static int check_config(const char *path)
 		print_errors(&errs, false);
 		return 1;
 	}
-	printf("%s: OK (%zu private zones, %zu built-in zones)\n", path, cfg->n_zones,
-	       cfg->n_builtins);
+	printf("%s: OK (%zu private zones, %zu built-in zones, %zu VPCs, %zu rules)\n", path,
+	       cfg->n_zones, cfg->n_builtins, cfg->n_vpcs, cfg->n_rules);
 	config_free(cfg);
 	return 0;
 }
@@ -129,8 +129,10 @@ static void on_reload_signal(uv_signal_t *s, int signum)
 		log_warning("reload: server.threads changed; restart cairnd to apply it");
 	log_set_level((enum log_level)next->log_level);
 	size_t zones = next->n_zones, builtins = next->n_builtins;
+	size_t vpcs = next->n_vpcs, rules = next->n_rules;
 	pool_reload(pool, next);
-	log_info("reloaded: %zu private zones, %zu built-in zones", zones, builtins);
+	log_info("reloaded: %zu private zones, %zu built-in zones, %zu VPCs, %zu rules", zones,
+		 builtins, vpcs, rules);
 }
 
 /* Every upstream query holds a socket while it waits, every TCP client one more: raise the
@@ -190,8 +192,9 @@ static int run(struct cairn_config *cfg)
 		pool_stop(pool);
 		uv_walk(loop, close_any, NULL);
 	} else {
-		log_info("cairnd ready: %s, %zu private zones, %zu built-in zones", cfg->source,
-			 cfg->n_zones, cfg->n_builtins);
+		log_info("cairnd ready: %s, %zu private zones, %zu built-in zones, %zu VPCs, %zu "
+			 "rules", cfg->source, cfg->n_zones, cfg->n_builtins, cfg->n_vpcs,
+			 cfg->n_rules);
 	}
 	uv_run(loop, UV_RUN_DEFAULT);
 	uv_handle_t *left[] = { (uv_handle_t *)&stop_timer, (uv_handle_t *)&sig_term,
