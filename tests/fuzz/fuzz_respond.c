@@ -15,6 +15,11 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char config_text[] =
+	"vpcs:\n"
+	"  - {name: lo, cidrs: [127.0.0.0/8]}\n"
+	"rules:\n"
+	"  - {name: fw, type: forward, domain: fw.example.test, targets: [192.0.2.53]}\n"
+	"  - {name: sys, type: system, domain: sys.fw.example.test}\n"
 	"private-zones:\n"
 	"  - name: example.test\n"
 	"    records:\n"
@@ -24,7 +29,20 @@ static const char config_text[] =
 	"      - {name: loop2, type: CNAME, data: [loop1]}\n"
 	"      - {name: out, type: CNAME, data: [www.elsewhere.]}\n"
 	"      - {name: \"*.wild\", type: TXT, data: [\"a wildcard\"]}\n"
-	"      - {name: a.b.c, type: MX, data: [\"10 www\"]}\n";
+	"      - {name: a.b.c, type: MX, data: [\"10 www\"]}\n"
+	"      - {name: \"@\", type: A, alias: www}\n"
+	"      - {name: away, type: A, alias: www.elsewhere.}\n"
+	"      - {name: www.fw, type: A, data: [192.0.2.9]}\n"
+	"      - {name: into-rule, type: A, alias: www.fw.example.test.}\n"
+	"  - name: lo.example.test\n"
+	"    vpcs: [lo]\n"
+	"    records:\n"
+	"      - {name: www, type: A, data: [10.0.0.1]}\n"
+	"      - {name: more, type: AAAA, alias: www.sub.example.test.}\n"
+	"  - name: sub.example.test\n"
+	"    vpcs: [lo]\n"
+	"    records:\n"
+	"      - {name: www, type: AAAA, data: [\"2001:db8::1\"]}\n";
 
 static struct cairn_config *cfg;
 
@@ -46,9 +64,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				       &errs);
 		fail_if(!cfg);
 	}
-	struct respond_ctx ctx = { .access = &cfg->access, .zones = &cfg->zoneset,
-				   .edns_buffer_size = 1232, .recursion = cfg->recursion };
 	for (int t = 0; t < 2; t++) {
+		/* view NULL: the client's address picks it (VPC lo) */
+		struct respond_ctx ctx = { .access = &cfg->access, .policy = &cfg->policy,
+					   .edns_buffer_size = 1232, .recursion = cfg->recursion };
 		struct respond_client client = { AF_INET, loopback,
 						 t ? RESPOND_TCP : RESPOND_UDP };
 		size_t n = respond_to_query(&ctx, &client, data, size, out, sizeof(out), &st, NULL,
