@@ -393,8 +393,12 @@ static void resolve_assoc(struct conf_parser *p, const struct cairn_config *cfg,
 static const char *shared_client(const struct cairn_config *cfg, const struct conf_assoc *a,
 				 const struct conf_assoc *b)
 {
-	if (a->every || b->every)
-		return a->every && b->every ? "every client" : "one of them is for every client";
+	if (a->every && b->every)
+		return "every client";
+	if (a->every || b->every) {
+		const struct conf_assoc *some = a->every ? b : a;
+		return some->n ? cfg->vpcs[some->vpcs[0]].name : NULL;
+	}
 	for (size_t i = 0; i < a->n; i++)
 		for (size_t k = 0; k < b->n; k++)
 			if (a->vpcs[i] == b->vpcs[k])

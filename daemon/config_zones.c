@@ -137,13 +137,12 @@ static void add_yaml_alias(struct conf_parser *p, yaml_node_t *rec, struct zone 
 		return;
 	}
 	if (ap && ap->n < ALIAS_PLACES_MAX) {
-		char o[WIRE_NAME_TEXT_MAX], ty[16];
+		/* Written the way zone_finish writes it: canonical owner, the type's mnemonic. */
+		char o[WIRE_NAME_TEXT_MAX];
+		wire_name_lower(owner);
 		wire_name_to_text(owner, o, sizeof(o));
-		snprintf(ty, sizeof(ty), "%s", type);
-		for (char *c = ty; *c; c++)
-			if (*c >= 'a' && *c <= 'z')
-				*c = (char)(*c - 32);
-		snprintf(ap->prefix[ap->n], sizeof(ap->prefix[0]), "alias %s %s ", o, ty);
+		const char *ty = zone_alias_type_name(t);
+		snprintf(ap->prefix[ap->n], sizeof(ap->prefix[0]), "alias %s %s ", o, ty ? ty : "?");
 		ap->node[ap->n++] = an;
 	}
 }

@@ -192,5 +192,7 @@ out:
 
 uint16_t zone_type_from_text(const char *text)
 {
-	return (uint16_t)ldns_get_rr_type_by_name(text);
+	/* RFC 3597 §5: TYPEnnn names a 16-bit type; ldns reads bigger numbers too. */
+	unsigned long t = (unsigned long)ldns_get_rr_type_by_name(text);
+	return t > 0xffff ? 0 : (uint16_t)t;
 }

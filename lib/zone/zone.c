@@ -45,8 +45,7 @@ static const struct alias_type {
 	{ DNS_TYPE_SRV, "SRV" }, { DNS_TYPE_TXT, "TXT" },
 };
 
-/* The mnemonic of an alias type, or NULL when the type cannot be an alias. */
-static const char *alias_type_name(uint16_t type)
+const char *zone_alias_type_name(uint16_t type)
 {
 	for (size_t i = 0; i < sizeof(alias_types) / sizeof(alias_types[0]); i++)
 		if (alias_types[i].type == type)
@@ -171,7 +170,7 @@ int zone_add_alias(struct zone *z, const uint8_t *owner, uint16_t type, const ui
 			 name);
 		return -1;
 	}
-	if (!alias_type_name(type)) {
+	if (!zone_alias_type_name(type)) {
 		snprintf(err, errlen,
 			 "alias %s of type %u: an alias can only be of type A, AAAA, CAA, MX, "
 			 "NAPTR, PTR, SPF, SRV or TXT", name, type);
@@ -403,7 +402,7 @@ static int check_alias_duplicates(const struct zone_pending *p, char *err, size_
 		wire_name_to_text(x->target, t1, sizeof(t1));
 		wire_name_to_text(y->target, t2, sizeof(t2));
 		snprintf(err, errlen, "alias %s %s has two targets, %s and %s", owner,
-			 alias_type_name(y->type), t1, t2);
+			 zone_alias_type_name(y->type), t1, t2);
 		return -1;
 	}
 	return 0;
@@ -438,7 +437,7 @@ static int check_node_aliases(const struct zone_node *n, char *err, size_t errle
 		return 0;
 	wire_name_to_text(n->name, name, sizeof(name));
 	for (uint16_t i = 0; i < n->alias_count; i++) {
-		const char *type = alias_type_name(n->aliases[i].type);
+		const char *type = zone_alias_type_name(n->aliases[i].type);
 		if (zone_node_rrset(n, DNS_TYPE_CNAME)) {
 			snprintf(err, errlen,
 				 "alias %s %s sits beside a CNAME; a CNAME must be alone at "
@@ -467,7 +466,7 @@ static int check_alias_target(const struct zone *z, const struct zone_node *n,
 	const struct zone_node *t = zone_find_node(z, a->target);
 	if (t && (zone_node_rrset(t, a->type) || zone_node_alias(t, a->type)))
 		return 0;
-	const char *type = alias_type_name(a->type);
+	const char *type = zone_alias_type_name(a->type);
 	wire_name_to_text(n->name, name, sizeof(name));
 	wire_name_to_text(a->target, target, sizeof(target));
 	wire_name_to_text(z->apex, apex, sizeof(apex));
@@ -500,8 +499,8 @@ static int check_alias_loop(const struct zone *z, const struct zone_node *n,
 			wire_name_to_text(a->target, target, sizeof(target));
 			snprintf(err, errlen,
 				 "alias %s %s points at %s, and the aliases from there loop "
-				 "without reaching %s records", name, alias_type_name(a->type),
-				 target, alias_type_name(a->type));
+				 "without reaching %s records", name, zone_alias_type_name(a->type),
+				 target, zone_alias_type_name(a->type));
 			return -1;
 		}
 		t = next;

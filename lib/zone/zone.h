@@ -62,6 +62,10 @@ int zone_add_rr(struct zone *z, const uint8_t *owner, uint16_t type, uint32_t tt
  * with the target's TTL, no CNAME; allowed at the apex. owner at or below the apex and not a
  * wildcard; type one of A, AAAA, CAA, MX, NAPTR, PTR, SPF, SRV, TXT; target any name
  * (canonicalised). Returns 0, or -1 with a reason in err. */
+/* The mnemonic of an alias type (as zone_finish's errors write it), or NULL when the type
+ * cannot be an alias. */
+const char *zone_alias_type_name(uint16_t type);
+
 int zone_add_alias(struct zone *z, const uint8_t *owner, uint16_t type, const uint8_t *target,
 		   char *err, size_t errlen);
 

@@ -318,8 +318,8 @@ def test_help_is_exit_0(cairnctl_binary):
 
 
 @pytest.mark.parametrize("line,reply", [
-    ("bogus\n", "error: unknown command 'bogus'; commands: flush, stats\n"),
-    ("\n", "error: empty request; commands: flush, stats\n"),
+    ("bogus\n", "error: unknown command 'bogus'; commands: flush, stats, test-answer\n"),
+    ("\n", "error: empty request; commands: flush, stats, test-answer\n"),
     ("stats --xml\n", "error: unknown option '--xml'; usage: stats [--json]\n"),
     ("flush x..y\r\n", "error: 'x..y' is not a domain name\n"),
     ("flush\texample.lab\n", "ok: flushed 0 entries\n"),

@@ -114,6 +114,17 @@ static const uint8_t *first_rdata(unsigned i, uint16_t *len)
 	return rd;
 }
 
+/* The same, through the zones of one view (0: the default, i+1: VPC i). */
+static bool ask_view(const struct cairn_config *cfg, size_t view, const char *qname,
+		     uint16_t qtype)
+{
+	static uint8_t n[WIRE_NAME_MAX];
+	assert_true(view < cfg->policy.n_views);
+	assert_true(wire_name_from_text(qname, NULL, n) > 0);
+	wire_name_lower(n);
+	return zoneset_answer(&cfg->policy.views[view].zones, n, qtype, &za);
+}
+
 /* ---- defaults ---- */
 
 static void assert_defaults(const struct cairn_config *cfg)
@@ -711,6 +722,519 @@ static void test_private_zone_replaces_builtin_of_same_name(void **state)
 	config_free(cfg);
 }
 
+/* ---- Route 53: vpcs, rules and the VPCs of private zones ---- */
+
+static const char VPCS[] = "vpcs:\n"                                /* 1 */
+			   "  - {name: app, cidrs: [10.1.0.0/16]}\n" /* 2 */
+			   "  - {name: lab, cidrs: [10.2.0.0/16]}\n"; /* 3 */
+
+/* VPCS followed by more text (the first line of more is line 4). */
+static const char *with_vpcs(const char *more)
+{
+	static char text[4096];
+	snprintf(text, sizeof(text), "%s%s", VPCS, more);
+	return text;
+}
+
+static const char ROUTE53[] =
+	"vpcs:\n"
+	"  - name: app\n"
+	"    id: vpc-0a1b2c\n"
+	"    cidrs: [10.1.0.0/16, \"2001:db8:1::/48\"]\n"
+	"  - name: lab\n"
+	"    cidrs: 10.2.0.0/16\n"
+	"    dnssec-validation: false\n"
+	"rules:\n"
+	"  - name: onprem\n"
+	"    type: forward\n"
+	"    domain: Corp.Example\n"
+	"    targets: [192.0.2.53, \"192.0.2.54@5353\"]\n"
+	"    vpcs: [app]\n"
+	"  - name: aws\n"
+	"    type: system\n"
+	"    domain: aws.corp.example.\n"
+	"  - name: lab-fwd\n"
+	"    type: forward\n"
+	"    domain: lab.example\n"
+	"    targets: [\"[2001:db8::53]@53\"]\n"
+	"    validate: false\n"
+	"    vpcs: lab\n"
+	"private-zones:\n"
+	"  - name: corp.test\n"
+	"    vpcs: [app]\n"
+	"    records:\n"
+	"      - {name: www, type: A, data: [192.0.2.10]}\n"
+	"      - {name: \"@\", type: A, alias: www}\n"
+	"  - name: corp.test\n"
+	"    vpcs: [lab]\n"
+	"    records:\n"
+	"      - {name: www, type: A, data: [192.0.2.20]}\n"
+	"dnssec:\n"
+	"  validation: true\n";
+
+static const struct policy_view *client_view(const struct cairn_config *cfg, const char *ip)
+{
+	uint8_t addr[16] = { 0 };
+	int family = inet_pton(AF_INET, ip, addr) == 1 ? AF_INET : AF_INET6;
+	if (family == AF_INET6)
+		assert_int_equal(inet_pton(AF_INET6, ip, addr), 1);
+	return policy_view_for(&cfg->policy, family, addr);
+}
+
+static void test_vpcs_rules_and_zones_build_one_view_per_vpc(void **state)
+{
+	(void)state;
+	uint16_t len;
+	struct cairn_config *cfg = load_ok(ROUTE53);
+	const struct policy *p = &cfg->policy;
+	assert_int_equal(cfg->n_vpcs, 2);
+	assert_int_equal(p->n_views, 3);
+	assert_null(p->views[0].vpc);
+	assert_string_equal(p->views[1].vpc->name, "app");
+	assert_string_equal(p->views[1].vpc->id, "vpc-0a1b2c");
+	assert_int_equal(p->views[1].vpc->n_cidrs, 2);
+	assert_string_equal(p->views[2].vpc->name, "lab");
+	assert_string_equal(p->views[2].vpc->id, "lab"); /* no id: the name */
+	assert_int_equal(p->views[2].vpc->n_cidrs, 1);   /* a bare prefix is a list of one */
+	assert_ptr_equal(policy_view_named(p, "lab"), &p->views[2]);
+
+	/* the clients of each VPC */
+	assert_ptr_equal(client_view(cfg, "10.1.7.7"), &p->views[1]);
+	assert_ptr_equal(client_view(cfg, "2001:db8:1::9"), &p->views[1]);
+	assert_ptr_equal(client_view(cfg, "10.2.0.1"), &p->views[2]);
+	assert_ptr_equal(client_view(cfg, "10.3.0.1"), &p->views[0]);
+
+	/* rules: forward rule k (from 0) has cache partition k+1, a system rule 0 */
+	assert_int_equal(cfg->n_rules, 3);
+	const struct policy_rule *onprem = &cfg->rules[0], *aws = &cfg->rules[1],
+				 *lab = &cfg->rules[2];
+	assert_string_equal(onprem->name, "onprem");
+	assert_int_equal(onprem->type, POLICY_RULE_FORWARD);
+	assert_int_equal(onprem->part, 1);
+	assert_int_equal(aws->type, POLICY_RULE_SYSTEM);
+	assert_int_equal(aws->part, 0);
+	assert_int_equal(aws->n_targets, 0);
+	assert_int_equal(lab->part, 3);
+	char dom[WIRE_NAME_TEXT_MAX];
+	wire_name_to_text(onprem->domain, dom, sizeof(dom));
+	assert_string_equal(dom, "corp.example."); /* canonical */
+	assert_int_equal(onprem->n_targets, 2);
+	assert_memory_equal(onprem->targets[0].addr, "\xc0\x00\x02\x35", 4);
+	assert_int_equal(onprem->targets[0].port, 53);
+	assert_int_equal(onprem->targets[1].port, 5353);
+	assert_true(onprem->validate);
+	assert_int_equal(lab->n_targets, 1);
+	assert_int_equal(lab->targets[0].family, AF_INET6);
+	assert_int_equal(lab->targets[0].port, 53);
+	assert_false(lab->validate);
+
+	/* each view has the rules associated with it, the most labels first */
+	assert_int_equal(p->views[0].n_rules, 1);
+	assert_ptr_equal(p->views[0].rules[0], aws);
+	assert_int_equal(p->views[1].n_rules, 2);
+	assert_ptr_equal(p->views[1].rules[0], aws);
+	assert_ptr_equal(p->views[1].rules[1], onprem);
+	assert_int_equal(p->views[2].n_rules, 2);
+	assert_ptr_equal(p->views[2].rules[0], aws);
+	assert_ptr_equal(p->views[2].rules[1], lab);
+
+	/* one zone name, a zone per VPC (split horizon); none for clients in no VPC */
+	assert_int_equal(cfg->n_zones, 2);
+	assert_true(ask_view(cfg, 1, "www.corp.test.", DNS_TYPE_A));
+	assert_ptr_equal(za.zone, cfg->zones[0]);
+	assert_memory_equal(first_rdata(0, &len), "\xc0\x00\x02\x0a", 4);
+	assert_true(ask_view(cfg, 1, "corp.test.", DNS_TYPE_A)); /* the alias at the apex */
+	assert_int_equal(za.n_answer, 1);
+	assert_memory_equal(first_rdata(0, &len), "\xc0\x00\x02\x0a", 4);
+	assert_true(ask_view(cfg, 2, "www.corp.test.", DNS_TYPE_A));
+	assert_ptr_equal(za.zone, cfg->zones[1]);
+	assert_memory_equal(first_rdata(0, &len), "\xc0\x00\x02\x14", 4);
+	assert_false(ask_view(cfg, 0, "www.corp.test.", DNS_TYPE_A));
+	/* built-in zones stay in every view */
+	for (size_t i = 0; i < 3; i++)
+		assert_true(ask_view(cfg, i, "localhost.", DNS_TYPE_A));
+	config_free(cfg);
+}
+
+static void test_vpc_dnssec_follows_dnssec_validation_unless_set(void **state)
+{
+	(void)state;
+	/* the global switch after the VPCs: still their default */
+	struct cairn_config *cfg =
+		load_ok("vpcs:\n"
+			"  - {name: a, cidrs: [10.1.0.0/16]}\n"
+			"  - {name: b, cidrs: [10.2.0.0/16], dnssec-validation: true}\n"
+			"  - {name: c, cidrs: [10.3.0.0/16], dnssec-validation: false}\n"
+			"dnssec:\n  validation: false\n");
+	assert_false(cfg->policy.views[0].dnssec);
+	assert_false(cfg->policy.views[1].dnssec);
+	assert_true(cfg->policy.views[2].dnssec);
+	assert_false(cfg->policy.views[3].dnssec);
+	config_free(cfg);
+	cfg = load_ok("vpcs:\n"
+		      "  - {name: a, cidrs: [10.1.0.0/16]}\n"
+		      "  - {name: c, cidrs: [10.3.0.0/16], dnssec-validation: false}\n");
+	assert_true(cfg->policy.views[0].dnssec);
+	assert_true(cfg->policy.views[1].dnssec);
+	assert_false(cfg->policy.views[2].dnssec);
+	config_free(cfg);
+}
+
+static void test_no_vpcs_gives_the_default_view_only(void **state)
+{
+	(void)state;
+	struct cairn_config *cfg = load_ok("vpcs: []\nrules: []\n");
+	assert_int_equal(cfg->policy.n_views, 1);
+	assert_false(cfg->policy.has_rules);
+	config_free(cfg);
+	cfg = load_ok("rules:\n  - {name: all, type: forward, domain: ., targets: [192.0.2.1]}\n");
+	assert_int_equal(cfg->policy.n_views, 1);
+	assert_true(cfg->policy.has_rules);
+	assert_int_equal(cfg->policy.views[0].n_rules, 1);
+	assert_int_equal(cfg->rules[0].domain[0], 0);
+	assert_int_equal(cfg->rules[0].part, 1);
+	config_free(cfg);
+}
+
+static void test_vpc_names_may_be_used_before_the_vpcs_section(void **state)
+{
+	(void)state;
+	struct cairn_config *cfg =
+		load_ok("rules:\n  - {name: r1, type: system, domain: a.example, vpcs: [app]}\n"
+			"private-zones:\n  - {name: a.test, vpcs: [app]}\n"
+			"vpcs:\n  - {name: app, cidrs: [10.1.0.0/16]}\n");
+	assert_int_equal(cfg->policy.views[0].n_rules, 0);
+	assert_int_equal(cfg->policy.views[1].n_rules, 1);
+	assert_false(ask_view(cfg, 0, "a.test.", DNS_TYPE_SOA));
+	assert_true(ask_view(cfg, 1, "a.test.", DNS_TYPE_SOA));
+	config_free(cfg);
+}
+
+static void test_error_rule_names_an_unknown_vpc(void **state)
+{
+	(void)state;
+	expect_error(with_vpcs("rules:\n"
+			       "  - {name: r1, type: system, domain: a.example, "
+			       "vpcs: [app, ghost]}\n"),
+		     5, 61, "rule r1 names VPC 'ghost', which is not in vpcs");
+	expect_error(with_vpcs("rules:\n"
+			       "  - name: r1\n"
+			       "    type: system\n"
+			       "    domain: a.example\n"
+			       "    vpcs:\n"
+			       "      - app\n"
+			       "      - ghost\n"),
+		     10, 9, "rule r1 names VPC 'ghost'");
+}
+
+static void test_error_private_zone_names_an_unknown_vpc(void **state)
+{
+	(void)state;
+	expect_error(with_vpcs("private-zones:\n  - name: a.test\n    vpcs: [ghost]\n"), 6, 12,
+		     "private zone a.test. names VPC 'ghost', which is not in vpcs");
+	/* no vpcs: section at all */
+	expect_error("private-zones:\n  - name: a.test\n    vpcs: app\n", 3, 11,
+		     "names VPC 'app', which is not in vpcs");
+}
+
+static void test_error_two_zones_of_one_name_reach_the_same_vpc(void **state)
+{
+	(void)state;
+	expect_error(with_vpcs("private-zones:\n"
+			       "  - {name: a.test, vpcs: [app]}\n"
+			       "  - {name: A.Test., vpcs: [lab, app]}\n"),
+		     6, 12, "duplicate private zone a.test. (first at line 5): both reach app");
+	/* one for every client meets any other */
+	expect_error(with_vpcs("private-zones:\n"
+			       "  - {name: a.test}\n"
+			       "  - {name: a.test, vpcs: [lab]}\n"),
+		     6, 12, "duplicate private zone a.test. (first at line 5)");
+}
+
+static void test_error_two_zones_for_every_client_name_what_they_share(void **state)
+{
+	(void)state;
+	/* A zone for every client and one for a VPC meet in that VPC: the error names it. */
+	expect_error(with_vpcs("private-zones:\n"
+			       "  - {name: a.test}\n"
+			       "  - {name: a.test, vpcs: [lab]}\n"),
+		     6, 12, "both reach lab");
+	expect_error(with_vpcs("rules:\n"
+			       "  - {name: r1, type: system, domain: a.example}\n"
+			       "  - {name: r2, type: system, domain: a.example, vpcs: [lab]}\n"),
+		     6, 12, "both reach lab");
+}
+
+static void test_one_zone_name_in_two_vpcs_is_accepted(void **state)
+{
+	(void)state;
+	struct cairn_config *cfg = load_ok(with_vpcs("private-zones:\n"
+						     "  - {name: a.test, vpcs: [app]}\n"
+						     "  - {name: a.test, vpcs: [lab]}\n"));
+	assert_int_equal(cfg->n_zones, 2);
+	assert_true(ask_view(cfg, 1, "a.test.", DNS_TYPE_SOA));
+	assert_ptr_equal(za.zone, cfg->zones[0]);
+	assert_true(ask_view(cfg, 2, "a.test.", DNS_TYPE_SOA));
+	assert_ptr_equal(za.zone, cfg->zones[1]);
+	config_free(cfg);
+}
+
+static void test_error_two_rules_for_one_domain_reach_the_same_vpc(void **state)
+{
+	(void)state;
+	expect_error(with_vpcs("rules:\n"
+			       "  - {name: r1, type: forward, domain: corp.example, "
+			       "targets: [192.0.2.1], vpcs: [app]}\n"
+			       "  - {name: r2, type: system, domain: Corp.Example., "
+			       "vpcs: [lab, app]}\n"),
+		     6, 12, "rules r1 and r2 are both for corp.example. and both reach app");
+	expect_error("rules:\n"
+		     "  - {name: r1, type: system, domain: corp.example}\n"
+		     "  - {name: r2, type: system, domain: corp.example}\n",
+		     3, 12,
+		     "rules r1 and r2 are both for corp.example. and both reach every client");
+	/* the same domain for different VPCs is accepted */
+	struct cairn_config *cfg = load_ok(
+		with_vpcs("rules:\n"
+			  "  - {name: r1, type: system, domain: corp.example, vpcs: [app]}\n"
+			  "  - {name: r2, type: system, domain: corp.example, vpcs: [lab]}\n"));
+	assert_ptr_equal(cfg->policy.views[1].rules[0], &cfg->rules[0]);
+	assert_ptr_equal(cfg->policy.views[2].rules[0], &cfg->rules[1]);
+	config_free(cfg);
+}
+
+static void test_error_forward_rule_with_a_bad_target(void **state)
+{
+	(void)state;
+	expect_error("rules:\n  - name: r1\n    type: forward\n    domain: corp.example\n"
+		     "    targets: [192.0.2.1, 300.1.2.3]\n",
+		     5, 26, "forward rule r1: bad target '300.1.2.3'");
+	expect_error("rules:\n  - name: r1\n    type: forward\n    domain: corp.example\n"
+		     "    targets:\n      - 127.0.0.1@99999\n",
+		     6, 9, "bad port '99999'");
+	expect_error("rules:\n  - name: r1\n    type: forward\n    domain: corp.example\n"
+		     "    targets: [\"127.0.0.1@0\"]\n",
+		     5, 15, "bad port '0'");
+}
+
+/* "rules:\n  - name: r1\n    type: forward\n    domain: corp.example\n    targets: [...]" with
+ * n targets 192.0.2.1, 192.0.2.2... */
+static const char *rule_with_targets(int n)
+{
+	static char text[1024];
+	int o = snprintf(text, sizeof(text), "rules:\n  - name: r1\n    type: forward\n"
+					     "    domain: corp.example\n    targets: [");
+	for (int i = 1; i <= n; i++)
+		o += snprintf(text + o, sizeof(text) - (size_t)o, "%s192.0.2.%d", i > 1 ? ", " : "",
+			      i);
+	snprintf(text + o, sizeof(text) - (size_t)o, "]\n");
+	return text;
+}
+
+static void test_forward_rule_takes_at_most_13_targets(void **state)
+{
+	(void)state;
+	struct cairn_config *cfg = load_ok(rule_with_targets(POLICY_TARGETS_MAX));
+	assert_int_equal(cfg->rules[0].n_targets, 13);
+	assert_memory_equal(cfg->rules[0].targets[12].addr, "\xc0\x00\x02\x0d", 4);
+	config_free(cfg);
+	expect_error(rule_with_targets(POLICY_TARGETS_MAX + 1), 5, 14,
+		     "forward rule r1: 14 targets, at most 13");
+}
+
+static void test_error_forward_rule_without_targets(void **state)
+{
+	(void)state;
+	expect_error("rules:\n  - name: r1\n    type: forward\n    domain: corp.example\n", 2, 5,
+		     "forward rule r1 needs targets");
+	expect_error("rules:\n  - name: r1\n    type: forward\n    domain: corp.example\n"
+		     "    targets: []\n",
+		     5, 14, "forward rule r1: targets must be a list of ADDR or ADDR@PORT");
+}
+
+static void test_error_system_rule_with_targets(void **state)
+{
+	(void)state;
+	expect_error("rules:\n  - name: r1\n    type: system\n    domain: corp.example\n"
+		     "    targets: [192.0.2.1]\n",
+		     5, 14, "system rule r1 resolves recursively: it takes no targets");
+	expect_error("rules:\n"
+		     "  - {name: r1, type: system, domain: corp.example, validate: false}\n",
+		     2, 62, "it takes no validate");
+}
+
+static void test_error_rule_of_unknown_type(void **state)
+{
+	(void)state;
+	expect_error("rules:\n  - {name: r1, type: recursive, domain: corp.example}\n", 2, 22,
+		     "rule r1: unknown type 'recursive' (use forward or system)");
+}
+
+static void test_error_rule_with_a_bad_domain_or_a_duplicate_name(void **state)
+{
+	(void)state;
+	expect_error("rules:\n  - {name: r1, type: system, domain: \"a..example\"}\n", 2, 38,
+		     "rule r1: 'a..example' is not a valid domain name");
+	expect_error("rules:\n  - {name: r1, type: system}\n", 2, 5, "a rule needs domain");
+	expect_error("rules:\n  - {name: r1, type: system, domain: a.example}\n"
+		     "  - {name: r1, type: system, domain: b.example}\n",
+		     3, 12, "duplicate rule name r1 (first at line 2)");
+}
+
+static void test_error_duplicate_vpc_name(void **state)
+{
+	(void)state;
+	expect_error("vpcs:\n  - {name: app, cidrs: [10.1.0.0/16]}\n"
+		     "  - {name: app, cidrs: [10.2.0.0/16]}\n",
+		     3, 12, "duplicate VPC app (first at line 2)");
+}
+
+static void test_error_same_cidr_in_two_vpcs(void **state)
+{
+	(void)state;
+	expect_error("vpcs:\n  - {name: app, cidrs: [10.1.0.0/16]}\n"
+		     "  - name: lab\n    cidrs: [10.2.0.0/16, 10.1.0.0/16]\n",
+		     4, 26, "VPC lab: 10.1.0.0/16 is already a range of VPC app");
+}
+
+static void test_error_bad_vpc_cidr(void **state)
+{
+	(void)state;
+	expect_error("vpcs:\n  - {name: app, cidrs: [10.1.0.0/33]}\n", 2, 25,
+		     "VPC app: bad CIDR '10.1.0.0/33'");
+	expect_error("vpcs:\n  - {name: app, cidrs: [10.1.0.1/16]}\n", 2, 25,
+		     "bits set after /16");
+	expect_error("vpcs:\n  - {name: app, cidrs: [10.1.0/16]}\n", 2, 25,
+		     "'10.1.0' is not an IP address");
+	expect_error("vpcs:\n  - {name: app, cidrs: []}\n", 2, 24,
+		     "VPC app: cidrs must be a list of prefixes");
+	expect_error("vpcs:\n  - {name: app}\n", 2, 5, "VPC app needs cidrs");
+	expect_error("vpcs:\n  - {name: app, cidrs: [10.1.0.0/16], dnssec-validation: maybe}\n",
+		     2, 58, "dnssec-validation must be true or false, not 'maybe'");
+}
+
+static void test_error_empty_vpcs_list(void **state)
+{
+	(void)state;
+	expect_error(with_vpcs("rules:\n"
+			       "  - {name: r1, type: system, domain: a.example, vpcs: []}\n"),
+		     5, 55, "rule r1: vpcs is empty (leave the key out for every client)");
+	expect_error(with_vpcs("private-zones:\n  - name: a.test\n    vpcs: []\n"), 6, 11,
+		     "private zone a.test.: vpcs is empty");
+	/* "vpcs:" with nothing is no way to say "every client" either */
+	expect_error(with_vpcs("private-zones:\n  - name: a.test\n    vpcs:\n"), 6, 10,
+		     "private zone a.test.: vpcs must be a list of VPC names");
+}
+
+static void test_error_unknown_key_in_vpc_or_rule(void **state)
+{
+	(void)state;
+	expect_error("vpcs:\n  - {name: app, cidr: [10.1.0.0/16]}\n", 2, 17,
+		     "unknown key 'cidr' in a VPC");
+	expect_error("rules:\n  - {name: r1, type: system, domain: a.example, vpc: [app]}\n", 2,
+		     49, "unknown key 'vpc' in a rule");
+}
+
+/* ---- alias records ---- */
+
+static void test_alias_answers_with_its_target_records(void **state)
+{
+	(void)state;
+	uint16_t len;
+	struct cairn_config *cfg =
+		load_ok("private-zones:\n"
+			"  - name: a.test\n"
+			"    records:\n"
+			"      - {name: host, type: AAAA, ttl: 120, data: [\"2001:db8::7\"]}\n"
+			"      - {name: www, type: aaaa, alias: host}\n"
+			"      - {name: ext, type: A, alias: www.example.com.}\n");
+	/* under the alias's own name, with the target's TTL, and no CNAME */
+	assert_true(ask(cfg, "www.a.test.", DNS_TYPE_AAAA));
+	assert_int_equal(za.rcode, DNS_RCODE_NOERROR);
+	assert_int_equal(za.n_answer, 1);
+	assert_int_equal(za.answer[0].rrset->type, DNS_TYPE_AAAA);
+	assert_int_equal(za.answer[0].ttl, 120);
+	char owner[WIRE_NAME_TEXT_MAX];
+	wire_name_to_text(za.answer[0].owner, owner, sizeof(owner));
+	assert_string_equal(owner, "www.a.test.");
+	const uint8_t *rd = first_rdata(0, &len);
+	assert_int_equal(len, 16);
+	assert_memory_equal(rd, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x07", 16);
+	config_free(cfg);
+}
+
+static void test_error_alias_with_ttl_or_data(void **state)
+{
+	(void)state;
+	expect_error("private-zones:\n  - name: a.test\n    records:\n"
+		     "      - {name: host, type: A, data: [192.0.2.1]}\n"
+		     "      - {name: www, type: A, alias: host, ttl: 60}\n",
+		     5, 48, "an alias takes the records and TTL of its target: no data or ttl");
+	expect_error("private-zones:\n  - name: a.test\n    records:\n"
+		     "      - {name: host, type: A, data: [192.0.2.1]}\n"
+		     "      - {name: www, type: A, alias: host, data: [192.0.2.2]}\n",
+		     5, 49, "no data or ttl");
+}
+
+static void test_error_alias_to_a_name_without_that_type_is_at_the_alias(void **state)
+{
+	(void)state;
+	expect_error("private-zones:\n  - name: a.test\n    records:\n"
+		     "      - {name: host, type: A, data: [192.0.2.1]}\n"
+		     "      - {name: www, type: AAAA, alias: host}\n"
+		     "      - {name: other, type: A, data: [192.0.2.3]}\n",
+		     5, 40,
+		     "alias www.a.test. AAAA points at host.a.test., which has no AAAA records");
+	/* the type in lower case, the zone's name in capitals */
+	expect_error("private-zones:\n  - name: A.Test\n    records:\n"
+		     "      - {name: host, type: A, data: [192.0.2.1]}\n"
+		     "      - {name: www, type: aaaa, alias: host}\n",
+		     5, 40, "which has no AAAA records");
+}
+
+static void test_error_alias_with_owner_in_capitals_is_at_the_alias(void **state)
+{
+	(void)state;
+	/* The error lands on the alias however its owner and type were written (capitals,
+	 * TYPEnn): zone_finish writes them canonically. */
+	expect_error("private-zones:\n  - name: a.test\n    records:\n"
+		     "      - {name: host, type: A, data: [192.0.2.1]}\n"
+		     "      - {name: WWW, type: AAAA, alias: host}\n",
+		     5, 40, "which has no AAAA records");
+	expect_error("private-zones:\n  - name: a.test\n    records:\n"
+		     "      - {name: host, type: A, data: [192.0.2.1]}\n"
+		     "      - {name: www.A.test., type: AAAA, alias: host}\n",
+		     5, 48, "which has no AAAA records");
+	expect_error("private-zones:\n  - name: a.test\n    records:\n"
+		     "      - {name: host, type: A, data: [192.0.2.1]}\n"
+		     "      - {name: www, type: TYPE28, alias: host}\n",
+		     5, 42, "which has no AAAA records");
+}
+
+static void test_error_record_type_number_beyond_16_bits(void **state)
+{
+	(void)state;
+	/* RFC 3597 §5: a type is 16 bits; a bigger TYPEnnn must not wrap to another type. */
+	expect_error("private-zones:\n  - name: a.test\n    records:\n"
+		     "      - {name: www, type: TYPE65537, data: [192.0.2.1]}\n",
+		     4, 27, "unknown record type 'TYPE65537'");
+	expect_error("private-zones:\n  - name: a.test\n    records:\n"
+		     "      - {name: host, type: A, data: [192.0.2.1]}\n"
+		     "      - {name: www, type: TYPE65537, alias: host}\n",
+		     5, 27, "unknown record type 'TYPE65537'");
+}
+
+static void test_error_alias_to_a_missing_name(void **state)
+{
+	(void)state;
+	expect_error("private-zones:\n  - name: a.test\n    records:\n"
+		     "      - {name: host, type: A, data: [192.0.2.1]}\n"
+		     "      - name: www\n        type: A\n        alias: nohost\n",
+		     7, 16,
+		     "alias www.a.test. A points at nohost.a.test., which does not exist in zone "
+		     "a.test.");
+}
+
 /* ---- the reference ---- */
 
 static void test_reference_text_equals_shipped_conf_file(void **state)
@@ -784,6 +1308,33 @@ int main(void)
 		cmocka_unit_test(test_recursion_errors_have_positions),
 		cmocka_unit_test(test_cache_sizes_and_ttls_are_read_with_units),
 		cmocka_unit_test(test_cache_errors_have_positions),
+		cmocka_unit_test(test_vpcs_rules_and_zones_build_one_view_per_vpc),
+		cmocka_unit_test(test_vpc_dnssec_follows_dnssec_validation_unless_set),
+		cmocka_unit_test(test_no_vpcs_gives_the_default_view_only),
+		cmocka_unit_test(test_vpc_names_may_be_used_before_the_vpcs_section),
+		cmocka_unit_test(test_error_rule_names_an_unknown_vpc),
+		cmocka_unit_test(test_error_private_zone_names_an_unknown_vpc),
+		cmocka_unit_test(test_error_two_zones_of_one_name_reach_the_same_vpc),
+		cmocka_unit_test(test_error_two_zones_for_every_client_name_what_they_share),
+		cmocka_unit_test(test_one_zone_name_in_two_vpcs_is_accepted),
+		cmocka_unit_test(test_error_two_rules_for_one_domain_reach_the_same_vpc),
+		cmocka_unit_test(test_error_forward_rule_with_a_bad_target),
+		cmocka_unit_test(test_forward_rule_takes_at_most_13_targets),
+		cmocka_unit_test(test_error_forward_rule_without_targets),
+		cmocka_unit_test(test_error_system_rule_with_targets),
+		cmocka_unit_test(test_error_rule_of_unknown_type),
+		cmocka_unit_test(test_error_rule_with_a_bad_domain_or_a_duplicate_name),
+		cmocka_unit_test(test_error_duplicate_vpc_name),
+		cmocka_unit_test(test_error_same_cidr_in_two_vpcs),
+		cmocka_unit_test(test_error_bad_vpc_cidr),
+		cmocka_unit_test(test_error_empty_vpcs_list),
+		cmocka_unit_test(test_error_unknown_key_in_vpc_or_rule),
+		cmocka_unit_test(test_alias_answers_with_its_target_records),
+		cmocka_unit_test(test_error_alias_with_ttl_or_data),
+		cmocka_unit_test(test_error_alias_to_a_name_without_that_type_is_at_the_alias),
+		cmocka_unit_test(test_error_alias_with_owner_in_capitals_is_at_the_alias),
+		cmocka_unit_test(test_error_alias_to_a_missing_name),
+		cmocka_unit_test(test_error_record_type_number_beyond_16_bits),
 	};
 	return cmocka_run_group_tests(tests, setup_paths, NULL);
 }
