@@ -65,6 +65,16 @@ struct control_request {
 int control_parse_request(const char *line, size_t len, struct control_request *req,
 			  char *err, size_t errlen);
 
+/* A reply being written into a fixed buffer; remembers when something did not fit. */
+struct out_buf {
+	char *s;
+	size_t len, cap;
+	bool full;
+};
+
+/* Append to o, unless it is full already; what does not fit whole makes it full. */
+void out_printf(struct out_buf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* One counter of "stats". */
 struct control_stat {
 	const char *key;        /* kebab-case, the same as in the log's "stats:" lines */

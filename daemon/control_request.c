@@ -234,17 +234,7 @@ int control_parse_request(const char *line, size_t len, struct control_request *
 
 /* ---- stats ---- */
 
-/* Appends to a fixed buffer; remembers when something did not fit. */
-struct out_buf {
-	char *s;
-	size_t len, cap;
-	bool full;
-};
-
-static void out_printf(struct out_buf *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void out_printf(struct out_buf *o, const char *fmt, ...)
+void out_printf(struct out_buf *o, const char *fmt, ...)
 {
 	if (o->full)
 		return;

@@ -28,30 +28,6 @@ struct test_answer {
 	char decision_json[6 * WIRE_NAME_TEXT_MAX];
 };
 
-/* Appends to a fixed buffer; remembers when something did not fit. */
-struct out {
-	char *s;
-	size_t len, cap;
-	bool full;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct out *o, const char *fmt, ...)
-{
-	if (o->full)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(o->s + o->len, o->cap - o->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->cap - o->len) {
-		o->full = true;
-		return;
-	}
-	o->len += (size_t)n;
-}
-
 /* s as a JSON string (quotes included) into buf. */
 static const char *json_str(const char *s, char *buf, size_t size)
 {
@@ -117,13 +93,13 @@ static bool find_ede(const ldns_pkt *p, unsigned *code, char *text, size_t size)
 }
 
 /* Each RR of a section, as zone-file text without its newline. */
-static void put_section(struct out *o, const ldns_rr_list *l, bool json, const char *key)
+static void put_section(struct out_buf *o, const ldns_rr_list *l, bool json, const char *key)
 {
 	char esc[2048];
 	if (json)
-		put(o, ", \"%s\": [", key);
+		out_printf(o, ", \"%s\": [", key);
 	else if (ldns_rr_list_rr_count(l))
-		put(o, "%s:\n", key);
+		out_printf(o, "%s:\n", key);
 	for (size_t i = 0; l && i < ldns_rr_list_rr_count(l); i++) {
 		char *t = ldns_rr2str(ldns_rr_list_rr(l, i));
 		if (!t)
@@ -132,13 +108,13 @@ static void put_section(struct out *o, const ldns_rr_list *l, bool json, const c
 		while (n && (t[n - 1] == '\n' || t[n - 1] == '\r'))
 			t[--n] = '\0';
 		if (json)
-			put(o, "%s%s", i ? ", " : "", json_str(t, esc, sizeof(esc)));
+			out_printf(o, "%s%s", i ? ", " : "", json_str(t, esc, sizeof(esc)));
 		else
-			put(o, "  %s\n", t);
+			out_printf(o, "  %s\n", t);
 		free(t);
 	}
 	if (json)
-		put(o, "]");
+		out_printf(o, "]");
 }
 
 static void release(struct test_answer *t)
@@ -168,23 +144,23 @@ static void finish(struct test_answer *t, const uint8_t *data, size_t len)
 	unsigned ede = 0;
 	char ede_text[300] = "";
 	bool has_ede = find_ede(p, &ede, ede_text, sizeof(ede_text));
-	struct out o = { .s = reply, .cap = sizeof(reply) };
-	put(&o, "ok\n");
+	struct out_buf o = { .s = reply, .cap = sizeof(reply) };
+	out_printf(&o, "ok\n");
 	if (t->json) {
-		put(&o, "{\"question\": %s, %s, %s, \"rcode\": \"%s\", \"aa\": %s",
+		out_printf(&o, "{\"question\": %s, %s, %s, \"rcode\": \"%s\", \"aa\": %s",
 		    json_str(t->question, esc, sizeof(esc)), t->view_json, t->decision_json, rcode,
 		    ldns_pkt_aa(p) ? "true" : "false");
 		if (has_ede)
-			put(&o, ", \"ede\": %u, \"ede-text\": %s", ede,
+			out_printf(&o, ", \"ede\": %u, \"ede-text\": %s", ede,
 			    json_str(ede_text, esc, sizeof(esc)));
 		put_section(&o, ldns_pkt_answer(p), true, "answer");
 		put_section(&o, ldns_pkt_authority(p), true, "authority");
-		put(&o, "}\n");
+		out_printf(&o, "}\n");
 	} else {
-		put(&o, "question: %s\nview: %s\n%srcode: %s%s\n", t->question, t->view_text,
+		out_printf(&o, "question: %s\nview: %s\n%srcode: %s%s\n", t->question, t->view_text,
 		    t->decision_text, rcode, ldns_pkt_aa(p) ? " (authoritative)" : "");
 		if (has_ede)
-			put(&o, "ede: %u %s\n", ede, ede_text);
+			out_printf(&o, "ede: %u %s\n", ede, ede_text);
 		put_section(&o, ldns_pkt_answer(p), false, "answer");
 		put_section(&o, ldns_pkt_authority(p), false, "authority");
 	}
