@@ -218,7 +218,8 @@ int worker_start(struct worker *w, const struct cairn_config *cfg, struct worker
 		}
 		log_info("listening on %s (UDP and TCP)", name);
 	}
-	if (cfg->recursion && cfg->prime_root && w->index == 0)
+	if (cfg->recursion && cfg->prime_root && w->index == 0 &&
+	    !policy_forwards_everything(&cfg->policy))
 		mesh_prime(w->mesh);
 	return 0;
 }

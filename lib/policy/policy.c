@@ -163,6 +163,21 @@ const struct policy_rule *policy_rule_for(const struct policy_view *v, const uin
 	return NULL;
 }
 
+bool policy_forwards_everything(const struct policy *p)
+{
+	static const uint8_t root[1] = { 0 };
+	for (size_t i = 0; i < p->n_views; i++) {
+		const struct policy_view *v = &p->views[i];
+		const struct policy_rule *r = policy_rule_for(v, root);
+		if (!r || r->type != POLICY_RULE_FORWARD)
+			return false;
+		for (size_t k = 0; k < v->n_rules; k++)
+			if (v->rules[k]->type == POLICY_RULE_SYSTEM)
+				return false;
+	}
+	return p->n_views > 0;
+}
+
 void policy_decide(const struct policy_view *v, const uint8_t *name, struct policy_decision *d)
 {
 	memset(d, 0, sizeof(*d));

@@ -123,6 +123,10 @@ const struct policy_rule *policy_rule_for(const struct policy_view *v, const uin
 void policy_decide(const struct policy_view *v, const uint8_t *name,
 		   struct policy_decision *d);
 
+/* Does every view forward every name (a forward rule for "." and no system rule)? Then
+ * nothing is resolved from the root, and priming it would only send queries nobody needs. */
+bool policy_forwards_everything(const struct policy *p);
+
 /* One line saying why the decision went that way (for test-answer and traces). */
 void policy_explain(const struct policy_decision *d, char *buf, size_t size);
 

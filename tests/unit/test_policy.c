@@ -906,6 +906,35 @@ static void test_explain_is_cut_to_the_buffer(void **state)
 	assert_int_equal(buf[16], 'x'); /* nothing written past the size given */
 }
 
+/* Priming is pointless only when every view forwards every name. */
+static void test_forwarding_everything_is_known_per_policy(void **state)
+{
+	struct scene *s = *state;
+	static const char *const lab[] = { "10.0.0.0/16", NULL };
+	add_vpc(s, "lab", lab, false);
+	add_rule(s, "all", POLICY_RULE_FORWARD, ".", EVERY);
+	build(s);
+	assert_true(policy_forwards_everything(&s->p));
+	policy_clear(&s->p);
+	/* a system rule somewhere: that view resolves from the root */
+	add_rule(s, "carve", POLICY_RULE_SYSTEM, "aws.example.", (struct policy_assoc){
+		false, VPC_0, 1 });
+	build(s);
+	assert_false(policy_forwards_everything(&s->p));
+	policy_clear(&s->p);
+	/* "." forwarded for the VPC only: the default view recurses */
+	s->rules[0].assoc = (struct policy_assoc){ false, VPC_0, 1 };
+	s->n_rules = 1;
+	build(s);
+	assert_false(policy_forwards_everything(&s->p));
+	policy_clear(&s->p);
+	/* a forward rule below the root only */
+	s->n_rules = 0;
+	add_rule(s, "corp", POLICY_RULE_FORWARD, "corp.example.", EVERY);
+	build(s);
+	assert_false(policy_forwards_everything(&s->p));
+}
+
 #define SCENE_TEST(f) cmocka_unit_test_setup_teardown(f, scene_setup, scene_teardown)
 
 int main(void)
@@ -919,6 +948,7 @@ int main(void)
 		SCENE_TEST(test_forward_rule_more_specific_than_zone_wins),
 		SCENE_TEST(test_system_rule_under_forward_rule_resolves_only_its_subdomain),
 		SCENE_TEST(test_nothing_configured_is_recursive),
+		SCENE_TEST(test_forwarding_everything_is_known_per_policy),
 		SCENE_TEST(test_forward_rule_for_the_root_covers_everything_but_a_zone_beats_it),
 		SCENE_TEST(test_rule_and_zone_for_every_client_are_in_every_view),
 		SCENE_TEST(test_association_with_one_vpc_is_only_in_that_view),
