@@ -273,13 +273,16 @@ static void entry_finish(struct mesh_entry *e, const struct resolve_result *res)
 			worker_respond_ctx(w, &ctx);
 			if (e->view)
 				ctx.view = e->view;
+			/* An operator's test-answer is no client: not in the answer counters. */
+			struct respond_stats scratch = { 0 };
+			struct respond_stats *st = wt->rt.done ? &scratch : &w->stats;
 			/* RFC 8767: when resolution failed, an expired answer beats none. */
 			if (res->rcode == DNS_RCODE_SERVFAIL && w->cfg->serve_stale)
 				len = respond_stale(&ctx, wt->rt.transport, &wt->q, w->answer,
-						    DNS_MAX_MESSAGE, &w->stats);
+						    DNS_MAX_MESSAGE, st);
 			if (len == 0)
 				len = respond_resolved(&ctx, wt->rt.transport, &wt->q, res,
-						       w->answer, DNS_MAX_MESSAGE, &w->stats);
+						       w->answer, DNS_MAX_MESSAGE, st);
 		}
 		worker_reply(w, &wt->rt, w->answer, len);
 		free(wt);

@@ -805,6 +805,23 @@ def test_answer_unknown_vpc_is_a_clear_error(testanswer):
     assert r.returncode != 0, r.stdout
 
 
+def test_answer_is_not_counted_as_a_client_answer(testanswer, cairnctl_path, sock):
+    def stats():
+        r = subprocess.run([str(cairnctl_path), "-s", str(sock), "stats", "--json"],
+                           capture_output=True, text=True, timeout=15)
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+    before = stats()
+    # a zone answer, a forwarded resolution and a recursive one
+    for args in (("www.internal.example", "A", "--vpc", "app"),
+                 ("mail.corp.example", "A", "--vpc", "app"),
+                 ("db.internal.example", "A", "--vpc", "data")):
+        assert testanswer(*args).returncode == 0
+    after = stats()
+    for key in ("queries", "noerror", "nxdomain", "servfail"):
+        assert after[key] == before[key], (key, before[key], after[key])
+
+
 def test_answer_text_output_names_the_decision(testanswer):
     r = testanswer("www.internal.example", "A", "--vpc", "app")
     assert r.returncode == 0, r.stderr
