@@ -614,18 +614,6 @@ static const uint8_t *common_ancestor(const uint8_t *a, const uint8_t *b)
 	return a;
 }
 
-/* "*." + name, canonical; false when too long. */
-static bool wildcard_of(const uint8_t *name, uint8_t *out)
-{
-	size_t n = wire_name_len(name);
-	if (n + 2 > WIRE_NAME_MAX)
-		return false;
-	out[0] = 1;
-	out[1] = '*';
-	memcpy(out + 2, name, n);
-	return true;
-}
-
 /* A verified NSEC of frame 0's proofs, one at a time: *i moves on. */
 static const struct iter_rrset *next_nsec(struct resolve_req *q, size_t *i, const uint8_t **next,
 					  const uint8_t **bitmap, size_t *blen)
@@ -705,7 +693,7 @@ static enum proof prove_nsec(struct resolve_req *q, const uint8_t *name, uint16_
 	 * NSEC's two ends. */
 	const uint8_t *a = common_ancestor(name, c->owner), *b = common_ancestor(name, cnext);
 	const uint8_t *ce = wire_name_labels(a) >= wire_name_labels(b) ? a : b;
-	if (!wildcard_of(ce, wild))
+	if (!wire_name_wildcard(ce, wild))
 		return PROOF_NONE;
 	if (nxdomain)
 		return nsec_covered(q, wild, NULL, NULL) ? PROOF_SECURE : PROOF_NONE;
@@ -779,7 +767,7 @@ static enum proof prove_nsec3(struct resolve_req *q, const uint8_t *name, uint16
 	bool opt_out = cover.flags & NSEC3_FLAG_OPT_OUT;
 	uint8_t wild[WIRE_NAME_MAX];
 	struct nsec3_fields w;
-	if (!wildcard_of(ce, wild))
+	if (!wire_name_wildcard(ce, wild))
 		return PROOF_NONE;
 	if (nxdomain) {
 		if (!nsec3_find(q, wild, false, &w, &too_many))
@@ -872,13 +860,6 @@ static uint32_t sig_ttl_cap(const struct resolve_req *q, const struct rrsig_fiel
 	return (int64_t)ttl > left ? (uint32_t)left : ttl;
 }
 
-/* Labels of a name as RRSIG counts them (RFC 4034 §3.1.3: not the root, not a leading "*"). */
-static unsigned sig_labels_of(const uint8_t *name)
-{
-	unsigned n = wire_name_labels(name);
-	return name[0] == 1 && name[1] == '*' ? n - 1 : n;
-}
-
 /* Keys of the zone are trusted: judge the RRset itself (a link of the answer, or the SOA of
  * the denial). */
 static void verify_rrset(struct resolve_req *q)
@@ -922,7 +903,7 @@ static void verify_rrset(struct resolve_req *q)
 	s->ttl = sig_ttl_cap(q, &used, s->ttl);
 	/* RFC 4035 §5.3.4: the signature that verified says whether this is a wildcard
 	 * expansion, which needs the proof that the name itself does not exist. */
-	if (!v->negative && used.labels < sig_labels_of(s->owner) &&
+	if (!v->negative && used.labels < rrsig_labels(s->owner) &&
 	    !wildcard_proven(q, s, used.labels)) {
 		if (f->n_proof == 0 && restart(q))
 			return; /* from the cache, without its proof: ask again, once */

@@ -369,13 +369,7 @@ static enum nsec_aggressive lookup3(const struct nsec_zone *z, const uint8_t *na
 			if (!cov || (cov->f3.flags & NSEC3_FLAG_OPT_OUT))
 				return NSEC_AGGR_NONE;
 			uint8_t wild[WIRE_NAME_MAX];
-			size_t al = wire_name_len(a);
-			if (al + 2 > WIRE_NAME_MAX)
-				return NSEC_AGGR_NONE;
-			wild[0] = 1;
-			wild[1] = '*';
-			memcpy(wild + 2, a, al);
-			if (!HASH(wild))
+			if (!wire_name_wildcard(a, wild) || !HASH(wild))
 				return NSEC_AGGR_NONE;
 			const struct nsec_rec *wc = cover3(z, h, len, now);
 			if (!wc)
@@ -435,12 +429,8 @@ enum nsec_aggressive nseccache_lookup(struct nseccache *c, const uint8_t *name, 
 		goto done;
 	const uint8_t *ce = deeper_common(name, cov->rrset.owner, cov->next);
 	uint8_t wild[WIRE_NAME_MAX];
-	size_t cl = wire_name_len(ce);
-	if (cl + 2 > WIRE_NAME_MAX)
+	if (!wire_name_wildcard(ce, wild))
 		goto done;
-	wild[0] = 1;
-	wild[1] = '*';
-	memcpy(wild + 2, ce, cl);
 	const struct nsec_rec *wcov = covering(z, wild, now);
 	if (!wcov)
 		goto done;

@@ -29,6 +29,12 @@ bool rrsig_parse(const uint8_t *rd, uint16_t rdlen, struct rrsig_fields *out)
 	return true;
 }
 
+unsigned rrsig_labels(const uint8_t *owner)
+{
+	unsigned n = wire_name_labels(owner);
+	return wire_name_is_wildcard(owner) ? n - 1 : n;
+}
+
 const char *sig_verdict_text(enum sig_verdict v)
 {
 	switch (v) {
@@ -77,10 +83,7 @@ static enum sig_verdict check_fields(const struct rrset_view *rrset,
 	if (f->type_covered != rrset->type || !wire_name_equal(f->signer, zone) ||
 	    !wire_name_is_subdomain(rrset->owner, zone))
 		return SIG_BAD;
-	unsigned labels = wire_name_labels(rrset->owner);
-	if (rrset->owner[0] == 1 && rrset->owner[1] == '*')
-		labels--; /* RFC 4034 §3.1.3: the wildcard label is not counted */
-	if (f->labels > labels)
+	if (f->labels > rrsig_labels(rrset->owner))
 		return SIG_BAD;
 	if (!dnssec_alg_supported(f->alg))
 		return SIG_UNSUPPORTED;

@@ -42,6 +42,10 @@ enum sig_verdict {
 /* A readable word for a verdict ("valid", "expired", ...). */
 const char *sig_verdict_text(enum sig_verdict v);
 
+/* Labels of an owner as an RRSIG counts them (RFC 4034 §3.1.3: not the root, not a leading
+ * "*"): fewer in a signature means the RRset was synthesised from a wildcard. */
+unsigned rrsig_labels(const uint8_t *owner);
+
 /* The RRset to check: owner (canonical), type, class IN, count records packed in size
  * bytes. */
 struct rrset_view {

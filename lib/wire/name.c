@@ -262,3 +262,19 @@ void wire_name_to_text(const uint8_t *name, char *buf, size_t size)
 out:
 	buf[o] = '\0';
 }
+
+bool wire_name_is_wildcard(const uint8_t *name)
+{
+	return name[0] == 1 && name[1] == '*';
+}
+
+bool wire_name_wildcard(const uint8_t *name, uint8_t out[WIRE_NAME_MAX])
+{
+	size_t n = wire_name_len(name);
+	if (n + 2 > WIRE_NAME_MAX)
+		return false;
+	out[0] = 1;
+	out[1] = '*';
+	memcpy(out + 2, name, n);
+	return true;
+}

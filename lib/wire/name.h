@@ -57,6 +57,12 @@ bool wire_name_is_subdomain(const uint8_t *name, const uint8_t *parent);
 /* The name with its first label removed; the root stays the root. */
 const uint8_t *wire_name_parent(const uint8_t *name);
 
+/* Is the first label "*"? (RFC 4592 §2.1.1: a wildcard owner) */
+bool wire_name_is_wildcard(const uint8_t *name);
+
+/* RFC 4592 §2.1.1: "*." + name into out; false when the result would pass 255 bytes. */
+bool wire_name_wildcard(const uint8_t *name, uint8_t out[WIRE_NAME_MAX]);
+
 /* Canonical DNS name order (RFC 4034 §6.1): negative, zero or positive like strcmp. */
 int wire_name_compare(const uint8_t *a, const uint8_t *b);
 

@@ -149,11 +149,7 @@ const uint8_t *zone_lookup(const struct zone *z, const uint8_t *qname, uint16_t 
 	}
 	if (encloser) {
 		uint8_t wild[WIRE_NAME_MAX];
-		size_t cl = wire_name_len(ce);
-		if (cl + 2 <= WIRE_NAME_MAX) {
-			wild[0] = 1;
-			wild[1] = '*';
-			memcpy(wild + 2, ce, cl);
+		if (wire_name_wildcard(ce, wild)) {
 			const struct zone_node *source = zone_find_node(z, wild);
 			if (source)
 				return answer_from_node(z, source, qname, qtype, ans);

@@ -165,7 +165,7 @@ int zone_add_alias(struct zone *z, const uint8_t *owner, uint16_t type, const ui
 	}
 	/* RFC 4592 would synthesise from a wildcard alias under every missing name; Route 53
 	 * aliases are per name, and so are ours. */
-	if (owner[0] == 1 && owner[1] == '*') {
+	if (wire_name_is_wildcard(owner)) {
 		snprintf(err, errlen, "alias owner %s is a wildcard; an alias needs an exact name",
 			 name);
 		return -1;

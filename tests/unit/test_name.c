@@ -455,6 +455,31 @@ static void test_labels_len_parent_and_lower(void **state)
 	assert_memory_equal(w, "\x03www\x07\x65xample\x03\x63om\x00", 17);
 }
 
+/* RFC 4592 §2.1.1: the wildcard child of a name, and the check for one. */
+static void test_wildcard_of_a_name(void **state)
+{
+	(void)state;
+	uint8_t n[WIRE_NAME_MAX], w[WIRE_NAME_MAX], expect[WIRE_NAME_MAX];
+	name_of("example.test.", n);
+	name_of("*.example.test.", expect);
+	assert_true(wire_name_wildcard(n, w));
+	assert_memory_equal(w, expect, wire_name_len(expect));
+	assert_true(wire_name_is_wildcard(w));
+	assert_false(wire_name_is_wildcard(n));
+	name_of(".", n);
+	assert_true(wire_name_wildcard(n, w));
+	assert_int_equal(wire_name_len(w), 3);
+	/* 254 bytes leave no room for two more */
+	static const unsigned lens[] = { 63, 63, 63, 61 };
+	size_t len = name_of_label_lengths(lens, 4, n);
+	assert_int_equal(len, 255);
+	assert_false(wire_name_wildcard(n, w));
+	static const unsigned fits[] = { 63, 63, 63, 59 };
+	assert_int_equal(name_of_label_lengths(fits, 4, n), 253);
+	assert_true(wire_name_wildcard(n, w));
+	assert_int_equal(wire_name_len(w), 255);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +509,7 @@ int main(void)
 		cmocka_unit_test(test_to_text_never_overruns_a_small_buffer),
 		cmocka_unit_test(test_is_subdomain),
 		cmocka_unit_test(test_labels_len_parent_and_lower),
+		cmocka_unit_test(test_wildcard_of_a_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
