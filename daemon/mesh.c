@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "lib/util/hash.h"
 #include "log.h"
 #include "upstream.h"
 #include "worker.h"
@@ -68,11 +69,11 @@ struct mesh {
 
 static uint32_t key_hash(const uint8_t *name, uint16_t type, bool cd, uint32_t view)
 {
-	uint32_t h = 2166136261u ^ view;
-	for (size_t i = 0, n = wire_name_len(name); i < n; i++)
-		h = (h ^ name[i]) * 16777619u;
-	h = (h ^ type) * 16777619u;
-	return (h ^ (cd ? 1u : 0u)) * 16777619u;
+	const uint8_t rest[7] = { (uint8_t)(type >> 8), (uint8_t)type, cd,
+				  (uint8_t)(view >> 24), (uint8_t)(view >> 16), (uint8_t)(view >> 8),
+				  (uint8_t)view };
+	uint32_t h = hash_fnv1a(HASH_FNV_BASIS, name, wire_name_len(name));
+	return hash_fnv1a(h, rest, sizeof(rest));
 }
 
 struct mesh *mesh_new(struct worker *w)
@@ -142,10 +143,10 @@ static bool query_rd(const struct resolve_query *rq)
 static uint32_t exchange_hash(const struct netaddr *server, enum resolve_transport t,
 			      const uint8_t *qname, uint16_t qtype)
 {
-	uint32_t h = key_hash(qname, qtype, false, 0);
-	for (size_t i = 0; i < 16; i++)
-		h = (h ^ server->addr[i]) * 16777619u;
-	return (h ^ server->port ^ ((uint32_t)t << 16)) * 16777619u;
+	const uint8_t rest[3] = { (uint8_t)(server->port >> 8), (uint8_t)server->port, (uint8_t)t };
+	uint32_t h = hash_fnv1a(key_hash(qname, qtype, false, 0), server->addr,
+				sizeof(server->addr));
+	return hash_fnv1a(h, rest, sizeof(rest));
 }
 
 static struct exchange *exchange_find(struct mesh *m, const struct resolve_query *rq,

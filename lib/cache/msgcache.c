@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/hash.h"
 #include "lib/util/lruhash.h"
 #include "lib/wire/dns.h"
 #include "lib/wire/name.h"
@@ -34,20 +35,11 @@ struct msgcache {
 
 static uint32_t key_hash(const struct msgcache_key *k)
 {
-	/* FNV-1a over the canonical name, then the rest of the key. */
-	uint32_t h = 2166136261u;
-	size_t n = wire_name_len(k->qname);
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ k->qname[i]) * 16777619u;
-	h = (h ^ (k->qtype >> 8)) * 16777619u;
-	h = (h ^ (k->qtype & 0xff)) * 16777619u;
-	h = (h ^ k->flags) * 16777619u;
-	h = (h ^ (k->view & 0xff)) * 16777619u;
-	/* Spread the low bits (which pick the bucket) from the high ones (which pick the shard). */
-	h ^= h >> 15;
-	h *= 0x2c1b3c6du;
-	h ^= h >> 12;
-	return h;
+	/* The canonical name, then the rest of the key. */
+	const uint8_t rest[4] = { (uint8_t)(k->qtype >> 8), (uint8_t)k->qtype, k->flags,
+				  (uint8_t)k->view };
+	uint32_t h = hash_fnv1a(HASH_FNV_BASIS, k->qname, wire_name_len(k->qname));
+	return hash_spread(hash_fnv1a(h, rest, sizeof(rest)));
 }
 
 /* Take a shard's lock, counting the times another thread held it (the contention that the

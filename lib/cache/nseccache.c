@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/cache/rrcache.h"
+#include "lib/util/hash.h"
 #include "lib/validator/nsec.h"
 #include "lib/wire/dns.h"
 #include "lib/wire/name.h"
@@ -43,10 +44,7 @@ struct nseccache {
 
 static uint32_t name_hash(const uint8_t *name)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0, n = wire_name_len(name); i < n; i++)
-		h = (h ^ name[i]) * 16777619u;
-	return h;
+	return hash_fnv1a(HASH_FNV_BASIS, name, wire_name_len(name));
 }
 
 struct nseccache *nseccache_new(size_t max_records)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/hash.h"
 #include "lib/wire/dns.h"
 #include "lib/wire/name.h"
 
@@ -18,20 +19,11 @@ struct rrcache {
 
 static uint32_t key_hash(const uint8_t *owner, uint32_t type)
 {
-	/* FNV-1a over the canonical name and the type. */
-	uint32_t h = 2166136261u;
-	size_t n = wire_name_len(owner);
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ owner[i]) * 16777619u;
-	h = (h ^ (type >> 24)) * 16777619u;
-	h = (h ^ ((type >> 16) & 0xff)) * 16777619u;
-	h = (h ^ ((type >> 8) & 0xff)) * 16777619u;
-	h = (h ^ (type & 0xff)) * 16777619u;
-	/* Spread the low bits (which pick the bucket) from the high ones (the shard). */
-	h ^= h >> 15;
-	h *= 0x2c1b3c6du;
-	h ^= h >> 12;
-	return h;
+	/* The canonical name, then the key type (partition included), high byte first. */
+	const uint8_t t[4] = { (uint8_t)(type >> 24), (uint8_t)(type >> 16), (uint8_t)(type >> 8),
+			       (uint8_t)type };
+	uint32_t h = hash_fnv1a(HASH_FNV_BASIS, owner, wire_name_len(owner));
+	return hash_spread(hash_fnv1a(h, t, sizeof(t)));
 }
 
 static unsigned shard_index(const struct rrcache *c, uint32_t h)

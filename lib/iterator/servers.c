@@ -5,18 +5,17 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "lib/util/hash.h"
+
 struct servers {
 	struct lruhash t;     /* each address costs 1: the budget is the number remembered */
 };
 
 static uint32_t addr_hash(const struct netaddr *a)
 {
-	uint32_t h = 2166136261u;
-	size_t n = a->family == AF_INET ? 4 : 16;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ a->addr[i]) * 16777619u;
-	h = (h ^ (a->port & 0xff)) * 16777619u;
-	return (h ^ (a->port >> 8)) * 16777619u;
+	const uint8_t port[2] = { (uint8_t)a->port, (uint8_t)(a->port >> 8) };
+	uint32_t h = hash_fnv1a(HASH_FNV_BASIS, a->addr, a->family == AF_INET ? 4 : 16);
+	return hash_fnv1a(h, port, sizeof(port));
 }
 
 struct servers *servers_new(size_t max_entries)
