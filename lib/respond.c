@@ -26,14 +26,21 @@ static uint16_t base_flags(const struct respond_ctx *ctx, const struct wire_quer
 			  (ctx->recursion ? DNS_FLAG_RA : 0));
 }
 
-/* RFC 6891 §6.2.5 and RFC 1035 §4.2.1: the UDP size an answer may use. */
-static size_t udp_limit(const struct respond_ctx *ctx, const struct wire_query *q)
+/* The size an answer may have: over UDP what RFC 6891 §6.2.5 and RFC 1035 §4.2.1 allow,
+ * over TCP the buffer; never more than the buffer. */
+static size_t answer_limit(const struct respond_ctx *ctx, enum respond_transport t,
+			   const struct wire_query *q, size_t outcap)
 {
-	if (!q->edns.present)
-		return DNS_MAX_UDP_NO_EDNS;
-	size_t lim = q->edns.udp_size < ctx->edns_buffer_size ? q->edns.udp_size
-								: ctx->edns_buffer_size;
-	return lim < DNS_MAX_UDP_NO_EDNS ? DNS_MAX_UDP_NO_EDNS : lim;
+	if (t != RESPOND_UDP)
+		return outcap;
+	size_t lim = DNS_MAX_UDP_NO_EDNS;
+	if (q->edns.present) {
+		lim = q->edns.udp_size < ctx->edns_buffer_size ? q->edns.udp_size
+							     : ctx->edns_buffer_size;
+		if (lim < DNS_MAX_UDP_NO_EDNS)
+			lim = DNS_MAX_UDP_NO_EDNS;
+	}
+	return lim < outcap ? lim : outcap;
 }
 
 static void count_rcode(struct respond_stats *st, unsigned rcode)
@@ -86,6 +93,21 @@ static int put_resolved(struct wire_builder *b, enum wire_section s, const struc
 	return 0;
 }
 
+/* A resolution's records: the chain, the SOA of a denial, and for a DO client the RRSIGs and
+ * the NSEC/NSEC3 proofs; -1 when they do not fit. */
+static int put_result(struct wire_builder *b, const struct resolve_result *res, bool dnssec_ok)
+{
+	for (size_t i = 0; i < res->n_answer; i++)
+		if (put_resolved(b, WIRE_ANSWER, &res->answer[i], dnssec_ok) < 0)
+			return -1;
+	if (res->soa && put_resolved(b, WIRE_AUTHORITY, res->soa, dnssec_ok) < 0)
+		return -1;
+	for (size_t i = 0; dnssec_ok && i < res->n_proof; i++)
+		if (put_resolved(b, WIRE_AUTHORITY, &res->proof[i], true) < 0)
+			return -1;
+	return 0;
+}
+
 /* Header, question, records and OPT; truncates with TC=1 when records pass the limit.
  * Records come from local zones (za) or from a resolution (res). */
 static size_t write_reply(const struct respond_ctx *ctx, enum respond_transport transport,
@@ -101,9 +123,7 @@ static size_t write_reply(const struct respond_ctx *ctx, enum respond_transport 
 		.ede_code = r->ede,
 		.ede_text = r->ede_text,
 	};
-	size_t limit = transport == RESPOND_UDP ? udp_limit(ctx, q) : outcap;
-	if (limit > outcap)
-		limit = outcap;
+	size_t limit = answer_limit(ctx, transport, q, outcap);
 	size_t opt_size = q->edns.present ? wire_opt_size(&opt) : 0;
 
 	wire_builder_init(&b, out, outcap);
@@ -119,13 +139,8 @@ static size_t write_reply(const struct respond_ctx *ctx, enum respond_transport 
 		fits = put_rrset(&b, WIRE_ANSWER, &za->answer[i]) == 0;
 	for (unsigned i = 0; za && fits && i < za->n_authority; i++)
 		fits = put_rrset(&b, WIRE_AUTHORITY, &za->authority[i]) == 0;
-	bool dnssec_ok = q->edns.present && q->edns.do_bit;
-	for (size_t i = 0; res && fits && i < res->n_answer; i++)
-		fits = put_resolved(&b, WIRE_ANSWER, &res->answer[i], dnssec_ok) == 0;
-	if (res && fits && res->soa)
-		fits = put_resolved(&b, WIRE_AUTHORITY, res->soa, dnssec_ok) == 0;
-	for (size_t i = 0; res && dnssec_ok && fits && i < res->n_proof; i++)
-		fits = put_resolved(&b, WIRE_AUTHORITY, &res->proof[i], true) == 0;
+	if (res && fits)
+		fits = put_result(&b, res, q->edns.present && q->edns.do_bit) == 0;
 	if (!fits) {
 		/* RFC 2181 §9: a partial RRset must not be used; send none and set TC. */
 		wire_builder_clear_records(&b, question_end);
@@ -193,9 +208,7 @@ static size_t answer_from_cache(const struct respond_ctx *ctx, enum respond_tran
 {
 	if (!ctx->msgs || !ctx->recursion || q->qclass != DNS_CLASS_IN)
 		return 0;
-	size_t limit = transport == RESPOND_UDP ? udp_limit(ctx, q) : outcap;
-	if (limit > outcap)
-		limit = outcap;
+	size_t limit = answer_limit(ctx, transport, q, outcap);
 	struct wire_opt opt = { .ede_code = EDE_NONE };
 	size_t opt_size = q->edns.present ? wire_opt_size(&opt) : 0;
 	if (limit < DNS_HEADER_SIZE + opt_size)
@@ -230,15 +243,7 @@ void respond_cache_store(const struct respond_ctx *ctx, const uint8_t *qname, ui
 			    res->rcode);
 	if (wire_builder_question(&b, qname, qtype, DNS_CLASS_IN) < 0)
 		return;
-	bool fits = true;
-	bool dnssec_ok = flags & MSGCACHE_DO;
-	for (size_t i = 0; fits && i < res->n_answer; i++)
-		fits = put_resolved(&b, WIRE_ANSWER, &res->answer[i], dnssec_ok) == 0;
-	if (fits && res->soa)
-		fits = put_resolved(&b, WIRE_AUTHORITY, res->soa, dnssec_ok) == 0;
-	for (size_t i = 0; dnssec_ok && fits && i < res->n_proof; i++)
-		fits = put_resolved(&b, WIRE_AUTHORITY, &res->proof[i], true) == 0;
-	if (fits) {
+	if (put_result(&b, res, flags & MSGCACHE_DO) == 0) {
 		struct msgcache_key k = { .qname = qname, .qtype = qtype, .flags = flags,
 					  .view = ctx->view->index };
 		msgcache_put(ctx->msgs, &k, buf, b.len, ctx->now);
@@ -251,9 +256,7 @@ size_t respond_stale(const struct respond_ctx *ctx, enum respond_transport t,
 {
 	if (!ctx->msgs)
 		return 0;
-	size_t limit = t == RESPOND_UDP ? udp_limit(ctx, q) : outcap;
-	if (limit > outcap)
-		limit = outcap;
+	size_t limit = answer_limit(ctx, t, q, outcap);
 	static const char text[] = "the servers did not answer: this answer expired and is "
 				   "served stale (RFC 8767)";
 	struct wire_opt opt = { .ede_code = EDE_STALE_ANSWER, .ede_text = text };
