@@ -255,11 +255,15 @@ static void entry_finish(struct mesh_entry *e, const struct resolve_result *res)
 	struct worker *w = m->w;
 	unlink_entry(m, e);
 	exchange_leave(e);
-	if (res && e->store) {
-		struct respond_ctx ctx;
+	/* One context for the store and every waiter: the config, the view and the clock (none
+	 * without a result: the daemon may be past its config then). */
+	struct respond_ctx ctx = { 0 };
+	if (res) {
 		worker_respond_ctx(w, &ctx);
 		if (e->view)
 			ctx.view = e->view;
+	}
+	if (res && e->store) {
 		for (uint8_t flags = 0; flags < 8; flags++)
 			if (e->store & (1u << flags))
 				respond_cache_store(&ctx, e->qname, e->qtype, flags, res);
@@ -270,10 +274,6 @@ static void entry_finish(struct mesh_entry *e, const struct resolve_result *res)
 		m->waiting--;
 		size_t len = 0;
 		if (res) {
-			struct respond_ctx ctx;
-			worker_respond_ctx(w, &ctx);
-			if (e->view)
-				ctx.view = e->view;
 			/* An operator's test-answer is no client: not in the answer counters. */
 			struct respond_stats scratch = { 0 };
 			struct respond_stats *st = wt->rt.done ? &scratch : &w->stats;
@@ -464,19 +464,19 @@ void mesh_prefetch(struct mesh *m, const struct wire_query *q, const struct poli
 {
 	uint32_t h = key_hash(q->qname_lc, q->qtype, q->cd, view->index);
 	struct mesh_entry *e = find(m, q->qname_lc, q->qtype, q->cd, view->index, h);
-	/* Clients come first: a refresh never takes the room of one. */
-	if (!e && m->count >= m->w->cfg->max_in_flight / 2)
-		return;
-	if (!e) {
+	bool fresh = !e;
+	if (fresh) {
+		/* Clients come first: a refresh never takes the room of one. */
+		if (m->count >= m->w->cfg->max_in_flight / 2)
+			return;
 		e = entry_new(m, q->qname_lc, q->qtype, q->cd, view, h);
 		if (!e)
 			return;
 		resolve_set_refresh(e->req);
-		e->store |= (uint8_t)(1u << respond_cache_flags(q));
-		mesh_drive(e);
-		return;
 	}
 	e->store |= (uint8_t)(1u << respond_cache_flags(q));
+	if (fresh)
+		mesh_drive(e);
 }
 
 void mesh_prime(struct mesh *m)

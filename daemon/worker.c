@@ -72,9 +72,15 @@ static void trace_line(void *ctx, const char *line)
 	log_debug("%s", line);
 }
 
+/* The message cache's part of cache.size; the RRset cache has the rest. */
+static size_t msgcache_bytes(const struct cairn_config *cfg)
+{
+	return (size_t)cfg->cache_size / WORKER_MSGCACHE_SHARE;
+}
+
 static struct rrcache_limits cache_limits(const struct cairn_config *cfg)
 {
-	size_t msgs = (size_t)cfg->cache_size / WORKER_MSGCACHE_SHARE;
+	size_t msgs = msgcache_bytes(cfg);
 	return (struct rrcache_limits){ .max_bytes = (size_t)cfg->cache_size - msgs,
 					.max_ttl = cfg->cache_max_ttl_ms / 1000,
 					.min_ttl = cfg->cache_min_ttl_ms / 1000,
@@ -90,7 +96,7 @@ int worker_shared_init(struct worker_shared *sh, const struct cairn_config *cfg)
 {
 	struct rrcache_limits lim = cache_limits(cfg);
 	sh->cache = rrcache_new(&lim);
-	sh->msgs = msgcache_new((size_t)cfg->cache_size / WORKER_MSGCACHE_SHARE, stale_window(cfg));
+	sh->msgs = msgcache_new(msgcache_bytes(cfg), stale_window(cfg));
 	sh->nsec = nseccache_new(WORKER_NSEC_RECORDS);
 	if (!sh->cache || !sh->msgs || !sh->nsec) {
 		worker_shared_free(sh);
@@ -114,8 +120,7 @@ void worker_shared_apply_config(struct worker_shared *sh, const struct cairn_con
 {
 	struct rrcache_limits lim = cache_limits(cfg);
 	rrcache_set_limits(sh->cache, &lim);
-	msgcache_set_limits(sh->msgs, (size_t)cfg->cache_size / WORKER_MSGCACHE_SHARE,
-			    stale_window(cfg));
+	msgcache_set_limits(sh->msgs, msgcache_bytes(cfg), stale_window(cfg));
 	/* Whole answers carry the TTLs the old caps allowed: new caps start them afresh (they
 	 * are rebuilt from the RRsets, which keep their expiry). Other changes leave them: local
 	 * zones are looked at before the message cache, and stale answers survive a reload. */
