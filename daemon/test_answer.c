@@ -21,7 +21,6 @@ struct test_answer {
 	bool starting;                  /* test_answer_start has not returned yet */
 	bool finished;                  /* finish() ran meanwhile: start frees it */
 	char question[WIRE_NAME_TEXT_MAX + 48];
-	const struct policy_view *view; /* valid while the config lives: only read at start */
 	char view_text[600];            /* the view and the decision, as text and as JSON */
 	char view_json[1200];
 	char decision_text[3 * WIRE_NAME_TEXT_MAX];
@@ -270,7 +269,6 @@ struct test_answer *test_answer_start(struct worker *w, const struct control_req
 	t->ctx = ctx;
 	t->starting = true;
 	t->json = req->json;
-	t->view = v;
 	char name[WIRE_NAME_TEXT_MAX];
 	wire_name_to_text(req->name, name, sizeof(name));
 	char type[32];

@@ -156,14 +156,15 @@ void resolve_st_init(struct resolve_req *q, struct frame *f)
 {
 	struct rrcache *c = q->r->cache;
 	int64_t now = resolve_now_wall(q);
+	const struct policy_rule *rule; /* the forward rule of sname, or NULL */
 	/* A refresh asks the servers again for the question itself. */
 	if (((q->refresh && f == q->f[0]) || f->refresh) && wire_name_equal(f->sname, f->qname)) {
-		resolve_route(q, f);
+		rule = resolve_route(q, f);
 		goto find_servers;
 	}
 	for (;;) {
 		/* Each name of a chain may be another rule's: its answers are in its partition. */
-		resolve_route(q, f);
+		rule = resolve_route(q, f);
 		uint16_t part = f->part;
 		/* Each entry found is copied, then released before the cache is read again. */
 		const struct cache_entry *e = rrcache_get(c, f->sname, RRCACHE_KEY(part, f->qtype),
@@ -232,8 +233,8 @@ void resolve_st_init(struct resolve_req *q, struct frame *f)
 	if (aggressive_denial(q, f))
 		return;
 find_servers:;
-	if (f->fwd) {
-		resolve_forward_dp(q, f);
+	if (rule) {
+		resolve_forward_dp(f, rule);
 		f->dp_went_up = true; /* the targets are all there is */
 		f->state = FS_QUERY;
 		return;

@@ -28,19 +28,19 @@ static const struct policy_rule *rule_of(const struct resolve_req *q, const uint
 	return r && r->type == POLICY_RULE_FORWARD ? r : NULL;
 }
 
-void resolve_route(struct resolve_req *q, struct frame *f)
+const struct policy_rule *resolve_route(struct resolve_req *q, struct frame *f)
 {
 	const struct policy_rule *r = rule_of(q, f->sname, f->qtype);
 	f->fwd = r != NULL;
 	f->part = r ? r->part : 0;
 	if (r)
 		snprintf(f->fwd_rule, sizeof(f->fwd_rule), "%s", r->name);
+	return r;
 }
 
-void resolve_forward_dp(struct resolve_req *q, struct frame *f)
+void resolve_forward_dp(struct frame *f, const struct policy_rule *r)
 {
 	static const uint8_t root[1] = { 0 };
-	const struct policy_rule *r = rule_of(q, f->sname, f->qtype);
 	/* The targets resolve for us: whatever names their answer holds is theirs to give,
 	 * so the zone they speak for is the root. */
 	deleg_init(&f->dp, root, root);

@@ -144,10 +144,11 @@ bool resolve_minimised(const struct frame *f);
 void resolve_qmin_advance(struct frame *f);
 
 /* resolve_forward.c */
-/* Where sname goes: a forward rule's targets (f->fwd, f->part) or recursion. */
-void resolve_route(struct resolve_req *q, struct frame *f);
-/* The delegation point of a forwarded frame: the rule's targets. */
-void resolve_forward_dp(struct resolve_req *q, struct frame *f);
+/* Where sname goes: a forward rule's targets (f->fwd, f->part) or recursion. Returns the
+ * rule, valid until the request's step ends (a reload may free it). */
+const struct policy_rule *resolve_route(struct resolve_req *q, struct frame *f);
+/* The delegation point of a forwarded frame: the targets of the rule resolve_route gave. */
+void resolve_forward_dp(struct frame *f, const struct policy_rule *r);
 /* Every target of the rule failed: SERVFAIL with EDE 22 naming them. */
 void resolve_forward_exhausted(struct resolve_req *q, struct frame *f);
 /* Is name under a forward rule with validate: false (answered insecure)? */

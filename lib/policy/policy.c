@@ -99,7 +99,6 @@ int policy_build(struct policy *p, const struct policy_vpc *vpcs, size_t n_vpcs,
 		return -1;
 	}
 	p->n_views = n_vpcs + 1;
-	p->has_rules = n_rules > 0;
 	for (size_t i = 0; i < p->n_views; i++) {
 		struct policy_view *v = &p->views[i];
 		v->index = (uint32_t)i;

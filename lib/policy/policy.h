@@ -76,7 +76,6 @@ struct policy {
 	size_t n_views;
 	struct policy_net *nets;
 	size_t n_nets;
-	bool has_rules;                     /* any rule at all (views without rules skip them) */
 };
 
 /* What answers a question. */

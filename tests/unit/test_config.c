@@ -885,11 +885,10 @@ static void test_no_vpcs_gives_the_default_view_only(void **state)
 	(void)state;
 	struct cairn_config *cfg = load_ok("vpcs: []\nrules: []\n");
 	assert_int_equal(cfg->policy.n_views, 1);
-	assert_false(cfg->policy.has_rules);
+	assert_int_equal(cfg->policy.views[0].n_rules, 0);
 	config_free(cfg);
 	cfg = load_ok("rules:\n  - {name: all, type: forward, domain: ., targets: [192.0.2.1]}\n");
 	assert_int_equal(cfg->policy.n_views, 1);
-	assert_true(cfg->policy.has_rules);
 	assert_int_equal(cfg->policy.views[0].n_rules, 1);
 	assert_int_equal(cfg->rules[0].domain[0], 0);
 	assert_int_equal(cfg->rules[0].part, 1);
