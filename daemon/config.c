@@ -88,6 +88,19 @@ bool conf_expect_sequence(struct conf_parser *p, yaml_node_t *node, const char *
 	return false;
 }
 
+size_t conf_seq_len(const yaml_node_t *node)
+{
+	if (node->type == YAML_SEQUENCE_NODE)
+		return (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+	return 1;
+}
+
+yaml_node_t *conf_seq_item(struct conf_parser *p, yaml_node_t *node, size_t i)
+{
+	return node->type == YAML_SEQUENCE_NODE ? conf_node(p, node->data.sequence.items.start[i])
+						: node;
+}
+
 int conf_domain_name(const char *text, uint8_t out[WIRE_NAME_MAX])
 {
 	static const uint8_t root[1] = { 0 };

@@ -64,6 +64,11 @@ const char *conf_scalar(struct conf_parser *p, yaml_node_t *node, const char *wh
 /* A sequence node (a one-item list may be written as a bare scalar when allow_scalar). */
 bool conf_expect_sequence(struct conf_parser *p, yaml_node_t *node, const char *what);
 
+/* A list that may be written as one bare scalar: its number of items (1 for a scalar), and
+ * item i (the scalar itself). */
+size_t conf_seq_len(const yaml_node_t *node);
+yaml_node_t *conf_seq_item(struct conf_parser *p, yaml_node_t *node, size_t i);
+
 /* Apply a mapping of options to cfg: unknown and duplicate keys are errors. */
 void conf_apply_mapping(struct conf_parser *p, yaml_node_t *node, const struct conf_option *opts,
 			struct cairn_config *cfg, const char *section);

@@ -22,19 +22,6 @@ static bool is_empty(const yaml_node_t *n)
 	return n->type == YAML_SCALAR_NODE && n->data.scalar.length == 0;
 }
 
-/* Items of a sequence node, or of a bare scalar taken as a one-item list. */
-static size_t seq_len(yaml_node_t *n)
-{
-	if (n->type == YAML_SEQUENCE_NODE)
-		return (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-	return 1;
-}
-
-static yaml_node_t *seq_item(struct conf_parser *p, yaml_node_t *n, size_t i)
-{
-	return n->type == YAML_SEQUENCE_NODE ? conf_node(p, n->data.sequence.items.start[i]) : n;
-}
-
 void conf_parse_assoc(struct conf_parser *p, yaml_node_t *node, struct conf_assoc *out,
 		      const char *what)
 {
@@ -47,7 +34,7 @@ void conf_parse_assoc(struct conf_parser *p, yaml_node_t *node, struct conf_asso
 		conf_error(p, node, "%s: vpcs must be a list of VPC names", what);
 		return;
 	}
-	size_t n = seq_len(node);
+	size_t n = conf_seq_len(node);
 	if (n == 0) {
 		conf_error(p, node, "%s: vpcs is empty (leave the key out for every client)", what);
 		return;
@@ -56,7 +43,7 @@ void conf_parse_assoc(struct conf_parser *p, yaml_node_t *node, struct conf_asso
 	if (!out->refs)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *v = seq_item(p, node, i);
+		yaml_node_t *v = conf_seq_item(p, node, i);
 		const char *s = v ? conf_scalar(p, v, "a VPC name") : NULL;
 		if (!s)
 			continue;
@@ -119,7 +106,7 @@ static bool parse_vpc(struct conf_parser *p, yaml_node_t *e, struct cairn_config
 			return false;
 		}
 	cn = conf_map_get(p, e, "cidrs");
-	size_t n = seq_len(cn);
+	size_t n = conf_seq_len(cn);
 	if (cn->type == YAML_MAPPING_NODE || is_empty(cn) || n == 0) {
 		conf_error(p, cn, "VPC %s: cidrs must be a list of prefixes like 10.0.0.0/16", name);
 		return false;
@@ -129,7 +116,7 @@ static bool parse_vpc(struct conf_parser *p, yaml_node_t *e, struct cairn_config
 		return false;
 	bool ok = true;
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *v = seq_item(p, cn, i);
+		yaml_node_t *v = conf_seq_item(p, cn, i);
 		const char *s = v ? conf_scalar(p, v, "a CIDR") : NULL;
 		char err[160];
 		if (!s || cidr_parse(s, &cidrs[i], err, sizeof(err)) < 0) {
@@ -204,14 +191,14 @@ int conf_parse_vpcs(struct conf_parser *p, yaml_node_t *node, struct cairn_confi
 		return 0;
 	if (!conf_expect_sequence(p, node, "vpcs"))
 		return -1;
-	size_t n = seq_len(node);
+	size_t n = conf_seq_len(node);
 	cfg->vpcs = calloc(n ? n : 1, sizeof(*cfg->vpcs));
 	cfg->vpc_dnssec = calloc(n ? n : 1, sizeof(*cfg->vpc_dnssec));
 	cfg->vpc_lines = calloc(n ? n : 1, sizeof(*cfg->vpc_lines));
 	if (!cfg->vpcs || !cfg->vpc_dnssec || !cfg->vpc_lines)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *e = seq_item(p, node, i);
+		yaml_node_t *e = conf_seq_item(p, node, i);
 		if (e)
 			parse_vpc(p, e, cfg);
 	}
@@ -221,7 +208,7 @@ int conf_parse_vpcs(struct conf_parser *p, yaml_node_t *node, struct cairn_confi
 /* targets: of a forward rule: ADDR or ADDR@PORT, IPv4 or IPv6. */
 static bool parse_targets(struct conf_parser *p, yaml_node_t *tn, struct policy_rule *r)
 {
-	size_t n = seq_len(tn);
+	size_t n = conf_seq_len(tn);
 	if (tn->type == YAML_MAPPING_NODE || is_empty(tn) || n == 0) {
 		conf_error(p, tn, "forward rule %s: targets must be a list of ADDR or ADDR@PORT",
 			   r->name);
@@ -237,7 +224,7 @@ static bool parse_targets(struct conf_parser *p, yaml_node_t *tn, struct policy_
 		return false;
 	bool ok = true;
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *v = seq_item(p, tn, i);
+		yaml_node_t *v = conf_seq_item(p, tn, i);
 		const char *s = v ? conf_scalar(p, v, "a target") : NULL;
 		char err[160];
 		if (!s || netaddr_parse(s, 53, &t[i], err, sizeof(err)) < 0) {
@@ -352,13 +339,13 @@ int conf_parse_rules(struct conf_parser *p, yaml_node_t *node, struct cairn_conf
 		return 0;
 	if (!conf_expect_sequence(p, node, "rules"))
 		return -1;
-	size_t n = seq_len(node);
+	size_t n = conf_seq_len(node);
 	cfg->rules = calloc(n ? n : 1, sizeof(*cfg->rules));
 	cfg->rule_assoc = calloc(n ? n : 1, sizeof(*cfg->rule_assoc));
 	if (!cfg->rules || !cfg->rule_assoc)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *e = seq_item(p, node, i);
+		yaml_node_t *e = conf_seq_item(p, node, i);
 		if (e)
 			parse_rule(p, e, cfg);
 	}

@@ -80,18 +80,47 @@ static void quote_txt(const char *s, char *out, size_t size)
 
 /* Where each alias of a zone was written: zone_finish judges them all at once, and its
  * error ("alias OWNER TYPE ...") is reported at the alias it names. */
-#define ALIAS_PLACES_MAX 256
-struct alias_places {
-	char prefix[ALIAS_PLACES_MAX][WIRE_NAME_TEXT_MAX + 24]; /* "alias OWNER TYPE " */
-	const yaml_node_t *node[ALIAS_PLACES_MAX];
-	size_t n;
+struct alias_place {
+	uint8_t owner[WIRE_NAME_MAX]; /* canonical */
+	uint16_t type;
+	const yaml_node_t *node;
 };
 
+struct alias_places {
+	struct alias_place *at;
+	size_t n, cap;
+};
+
+static void alias_place_add(struct alias_places *ap, const uint8_t *owner, uint16_t type,
+			    const yaml_node_t *node)
+{
+	if (ap->n == ap->cap) {
+		size_t cap = ap->cap ? 2 * ap->cap : 8;
+		struct alias_place *at = realloc(ap->at, cap * sizeof(*at));
+		if (!at)
+			return; /* its error, if any, goes to the zone's name */
+		ap->at = at;
+		ap->cap = cap;
+	}
+	struct alias_place *a = &ap->at[ap->n++];
+	memcpy(a->owner, owner, wire_name_len(owner));
+	wire_name_lower(a->owner);
+	a->type = type;
+	a->node = node;
+}
+
+/* The alias zone_finish's error names, written the way it writes them: the canonical owner
+ * and the type's mnemonic. */
 static const yaml_node_t *alias_place(const struct alias_places *ap, const char *err)
 {
-	for (size_t i = 0; ap && i < ap->n; i++)
-		if (!strncmp(err, ap->prefix[i], strlen(ap->prefix[i])))
-			return ap->node[i];
+	for (size_t i = 0; i < ap->n; i++) {
+		char prefix[WIRE_NAME_TEXT_MAX + 32], o[WIRE_NAME_TEXT_MAX];
+		const char *ty = zone_alias_type_name(ap->at[i].type);
+		wire_name_to_text(ap->at[i].owner, o, sizeof(o));
+		snprintf(prefix, sizeof(prefix), "alias %s %s ", o, ty ? ty : "?");
+		if (!strncmp(err, prefix, strlen(prefix)))
+			return ap->at[i].node;
+	}
 	return NULL;
 }
 
@@ -136,15 +165,7 @@ static void add_yaml_alias(struct conf_parser *p, yaml_node_t *rec, struct zone 
 		conf_error(p, an, "%s: %s", what, err);
 		return;
 	}
-	if (ap && ap->n < ALIAS_PLACES_MAX) {
-		/* Written the way zone_finish writes it: canonical owner, the type's mnemonic. */
-		char o[WIRE_NAME_TEXT_MAX];
-		wire_name_lower(owner);
-		wire_name_to_text(owner, o, sizeof(o));
-		const char *ty = zone_alias_type_name(t);
-		snprintf(ap->prefix[ap->n], sizeof(ap->prefix[0]), "alias %s %s ", o, ty ? ty : "?");
-		ap->node[ap->n++] = an;
-	}
+	alias_place_add(ap, owner, t, an);
 }
 
 /* One {name, type, ttl, data} entry → records in z. */
@@ -192,24 +213,16 @@ static void add_yaml_record(struct conf_parser *p, yaml_node_t *rec, struct zone
 		return;
 	}
 	bool is_txt = zone_type_from_text(type) == DNS_TYPE_TXT;
-	yaml_node_item_t single = 0, *start, *top;
-	if (dn->type == YAML_SCALAR_NODE) {
-		/* data: VALUE is a one-item list */
-		single = 0;
-		start = &single;
-		top = start + 1;
-	} else if (dn->type == YAML_SEQUENCE_NODE) {
-		start = dn->data.sequence.items.start;
-		top = dn->data.sequence.items.top;
-		if (start == top)
-			conf_error(p, dn, "record data must hold at least one value");
-	} else {
+	if (dn->type == YAML_MAPPING_NODE) {
 		conf_error(p, dn, "record data must be a list of values");
 		return;
 	}
+	size_t n = conf_seq_len(dn); /* data: VALUE is a one-item list */
+	if (n == 0)
+		conf_error(p, dn, "record data must hold at least one value");
 	char *line = malloc(RECORD_TEXT_MAX), *quoted = malloc(RECORD_TEXT_MAX);
-	for (yaml_node_item_t *it = start; line && quoted && it < top; it++) {
-		yaml_node_t *v = it == &single ? dn : conf_node(p, *it);
+	for (size_t i = 0; line && quoted && i < n; i++) {
+		yaml_node_t *v = conf_seq_item(p, dn, i);
 		const char *d = v ? conf_scalar(p, v, "record data") : NULL;
 		char err[512];
 		if (!d)
@@ -289,21 +302,21 @@ static struct zone *parse_zone(struct conf_parser *p, yaml_node_t *entry, struct
 			conf_error(p, fn, "%s", err);
 		free(path);
 	}
-	struct alias_places *ap = calloc(1, sizeof(*ap)); /* NULL: errors at the zone's name */
+	struct alias_places ap = { 0 };
 	if (rn && (rn->type != YAML_SCALAR_NODE || rn->data.scalar.length != 0)) {
 		if (conf_expect_sequence(p, rn, "records"))
 			for (yaml_node_item_t *it = rn->data.sequence.items.start;
 			     it < rn->data.sequence.items.top; it++) {
 				yaml_node_t *rec = conf_node(p, *it);
 				if (rec)
-					add_yaml_record(p, rec, z, abs, ap);
+					add_yaml_record(p, rec, z, abs, &ap);
 			}
 	}
 	if (p->errs->count == errors_before && zone_finish(z, err, sizeof(err)) < 0) {
-		const yaml_node_t *at = alias_place(ap, err);
+		const yaml_node_t *at = alias_place(&ap, err);
 		conf_error(p, at ? at : nn, "private zone %s: %s", abs, err);
 	}
-	free(ap);
+	free(ap.at);
 	if (p->errs->count != errors_before) {
 		zone_free(z);
 		return NULL;
